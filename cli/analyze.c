@@ -1,0 +1,373 @@
+/* otwatch analyze: the worker's engine and the baseline's inventory in one
+ * process over libpcap, so a capture can be studied without DPDK. */
+#include <errno.h>
+#include <getopt.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmds.h"
+#include "engine.h"
+#include "inv.h"
+#include "otw_err.h"
+
+#define TICK_EVERY 65536 /* packets between engine ticks (packet clock) */
+
+struct an_opts {
+	bool json;
+	bool bench;
+	unsigned bench_seconds;
+	uint32_t max_flows;
+};
+
+struct an_sink {
+	struct otw_inv *inv; /* NULL: count only (bench) */
+	uint64_t events;
+};
+
+static void an_sink_fn(void *arg, const struct otw_ev *evs, uint16_t n)
+{
+	struct an_sink *s = arg;
+
+	s->events += n;
+	if (s->inv == NULL)
+		return;
+	for (uint16_t i = 0; i < n; i++)
+		otw_inv_apply(s->inv, &evs[i]);
+}
+
+/* Frames reach the engine as Ethernet: other link types get a synthetic
+ * header in scratch (14 bytes before the L3 payload). */
+static const uint8_t *to_ether(int dlt, const uint8_t *data, uint32_t *caplen,
+			       uint32_t *wire, uint8_t *scratch, size_t cap)
+{
+	uint16_t et;
+	size_t hdr;
+
+	switch (dlt) {
+	case DLT_EN10MB:
+		return data;
+	case DLT_RAW:
+	case 101: /* LINKTYPE_RAW */
+		if (*caplen < 1)
+			return NULL;
+		et = (data[0] >> 4) == 6 ? 0x86dd : 0x0800;
+		hdr = 0;
+		break;
+	case DLT_LINUX_SLL:
+		if (*caplen < 16)
+			return NULL;
+		et = (uint16_t)(data[14] << 8 | data[15]);
+		hdr = 16;
+		break;
+	case DLT_NULL:
+	case DLT_LOOP:
+		if (*caplen < 5)
+			return NULL;
+		et = (data[4] >> 4) == 6 ? 0x86dd : 0x0800;
+		hdr = 4;
+		break;
+	default:
+		return NULL;
+	}
+	if (*caplen - hdr + 14 > cap)
+		return NULL;
+	memset(scratch, 0, 12);
+	scratch[12] = (uint8_t)(et >> 8);
+	scratch[13] = (uint8_t)et;
+	memcpy(scratch + 14, data + hdr, *caplen - hdr);
+	*caplen = (uint32_t)(*caplen - hdr + 14);
+	*wire = (uint32_t)(*wire - hdr + 14);
+	return scratch;
+}
+
+static uint64_t ts_of(const struct pcap_pkthdr *h, bool nano)
+{
+	return (uint64_t)h->ts.tv_sec * 1000000000ull +
+	       (uint64_t)h->ts.tv_usec * (nano ? 1ull : 1000ull);
+}
+
+/* Feed one file into eng. Returns 0, or prints one error line and returns
+ * an OTW_E* code. */
+static int an_file(const char *path, struct otw_engine *eng, uint64_t *first,
+		   uint64_t *last)
+{
+	char err[PCAP_ERRBUF_SIZE];
+	static uint8_t scratch[65536 + 64];
+	struct pcap_pkthdr *h;
+	const uint8_t *data;
+	pcap_t *pc;
+	int dlt, r;
+	bool nano;
+	uint64_t n = 0;
+
+	pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, err);
+	if (pc == NULL) {
+		FILE *f = fopen(path, "rb");
+		if (f == NULL) {
+			fprintf(stderr, "otwatch analyze: %s: %s\n", path, strerror(errno));
+			return -errno;
+		}
+		fclose(f);
+		fprintf(stderr, "otwatch analyze: %s: %s\n", path,
+			otw_strerror(OTW_ENOTPCAP));
+		return OTW_ENOTPCAP;
+	}
+	nano = pcap_get_tstamp_precision(pc) == PCAP_TSTAMP_PRECISION_NANO;
+	dlt = pcap_datalink(pc);
+	while ((r = pcap_next_ex(pc, &h, &data)) == 1) {
+		uint32_t caplen = h->caplen, wire = h->len;
+		uint64_t ts = ts_of(h, nano);
+		const uint8_t *fr = to_ether(dlt, data, &caplen, &wire, scratch,
+					     sizeof(scratch));
+		if (fr == NULL) { /* unsupported link type: counted malformed */
+			otw_engine_packet(eng, data, 0, h->len, ts);
+			continue;
+		}
+		if (*first == 0 || ts < *first)
+			*first = ts;
+		if (ts > *last)
+			*last = ts;
+		otw_engine_packet(eng, fr, caplen, wire, ts);
+		if (++n % TICK_EVERY == 0)
+			otw_engine_tick(eng);
+	}
+	if (r == -1) /* truncated file: keep what was read, say so */
+		fprintf(stderr, "otwatch analyze: %s: %s (kept %llu packets)\n",
+			path, pcap_geterr(pc), (unsigned long long)n);
+	pcap_close(pc);
+	return 0;
+}
+
+static void an_summary(FILE *out, const struct otw_engine_stats *st,
+		       double seconds, double elapsed, bool json)
+{
+	if (json) {
+		fprintf(out,
+			"{\"type\":\"summary\",\"packets\":%llu,\"bytes\":%llu,"
+			"\"malformed\":%llu,\"flows\":%llu,\"seconds\":%.6f,"
+			"\"non_ip\":%llu,\"fragments\":%llu,\"events\":%llu,"
+			"\"elapsed\":%.6f}\n",
+			(unsigned long long)st->packets, (unsigned long long)st->bytes,
+			(unsigned long long)st->malformed,
+			(unsigned long long)st->flows_created, seconds,
+			(unsigned long long)st->non_ip,
+			(unsigned long long)st->fragments,
+			(unsigned long long)st->events, elapsed);
+		return;
+	}
+	fprintf(out,
+		"\n%llu packets, %llu bytes, %llu malformed, %llu flows, "
+		"%.3f s of traffic, analysed in %.3f s\n",
+		(unsigned long long)st->packets, (unsigned long long)st->bytes,
+		(unsigned long long)st->malformed,
+		(unsigned long long)st->flows_created, seconds, elapsed);
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* --bench: load the file into memory, then time the engine alone. */
+static int an_bench(const char *path, const struct an_opts *o)
+{
+	char err[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *h;
+	const uint8_t *data;
+	struct otw_engine_conf conf;
+	struct otw_engine_stats st;
+	struct otw_engine *eng;
+	struct an_sink sink = { 0 };
+	uint8_t *buf;
+	uint32_t *off, *len, *wire;
+	uint64_t *ts, n = 0, cap = 1u << 20, used = 0, bufcap = 256u << 20;
+	uint64_t pkts = 0, bytes = 0, max_rss = 0;
+	double t0, t1;
+	pcap_t *pc;
+	int rc;
+
+	pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, err);
+	if (pc == NULL) {
+		fprintf(stderr, "otwatch analyze: %s: %s\n", path, err);
+		return 1;
+	}
+	if (pcap_datalink(pc) != DLT_EN10MB) {
+		fprintf(stderr, "otwatch analyze: --bench wants Ethernet captures\n");
+		pcap_close(pc);
+		return 1;
+	}
+	buf = malloc(bufcap);
+	off = malloc(cap * 4);
+	len = malloc(cap * 4);
+	wire = malloc(cap * 4);
+	ts = malloc(cap * 8);
+	if (!buf || !off || !len || !wire || !ts)
+		return 1;
+	while (pcap_next_ex(pc, &h, &data) == 1) {
+		if (n == cap) {
+			cap *= 2;
+			off = realloc(off, cap * 4);
+			len = realloc(len, cap * 4);
+			wire = realloc(wire, cap * 4);
+			ts = realloc(ts, cap * 8);
+			if (!off || !len || !wire || !ts)
+				return 1;
+		}
+		while (used + h->caplen > bufcap) {
+			bufcap *= 2;
+			if ((buf = realloc(buf, bufcap)) == NULL)
+				return 1;
+		}
+		memcpy(buf + used, data, h->caplen);
+		off[n] = (uint32_t)used;
+		len[n] = h->caplen;
+		wire[n] = h->len;
+		ts[n] = ts_of(h, true);
+		used += h->caplen;
+		n++;
+	}
+	pcap_close(pc);
+
+	otw_engine_conf_default(&conf);
+	if (o->max_flows)
+		conf.max_flows = o->max_flows;
+	conf.sink = an_sink_fn;
+	conf.sink_arg = &sink;
+	if ((rc = otw_engine_create(&conf, &eng)) != 0) {
+		fprintf(stderr, "otwatch analyze: engine: %s\n", otw_strerror(rc));
+		return 1;
+	}
+	t0 = now_s();
+	do { /* replay the file until the time budget is spent */
+		for (uint64_t i = 0; i < n; i++) {
+			otw_engine_packet(eng, buf + off[i], len[i], wire[i], ts[i]);
+			if ((i & (TICK_EVERY - 1)) == 0)
+				otw_engine_tick(eng);
+			bytes += wire[i];
+		}
+		pkts += n;
+		t1 = now_s();
+	} while (t1 - t0 < (double)o->bench_seconds);
+	otw_engine_flush(eng, false);
+	otw_engine_get_stats(eng, &st);
+	{
+		FILE *f = fopen("/proc/self/status", "r");
+		char line[256];
+		while (f && fgets(line, sizeof(line), f))
+			if (strncmp(line, "VmHWM:", 6) == 0)
+				max_rss = strtoull(line + 6, NULL, 10) * 1024;
+		if (f)
+			fclose(f);
+	}
+	printf("{\"type\":\"bench\",\"file_packets\":%llu,\"packets\":%llu,"
+	       "\"seconds\":%.3f,\"pps\":%.0f,\"gbps\":%.3f,\"ns_per_packet\":%.1f,"
+	       "\"flows\":%llu,\"flow_entry_bytes\":%u,\"flow_table_bytes\":%llu,"
+	       "\"flow_slots_bytes_per_flow\":%.1f,\"events\":%llu,"
+	       "\"malformed\":%llu,\"max_rss_bytes\":%llu}\n",
+	       (unsigned long long)n, (unsigned long long)pkts, t1 - t0,
+	       (double)pkts / (t1 - t0), (double)bytes * 8 / (t1 - t0) / 1e9,
+	       (t1 - t0) * 1e9 / (double)pkts,
+	       (unsigned long long)st.flows_created, st.flow_entry_bytes,
+	       (unsigned long long)st.flow_table_bytes,
+	       (double)st.flow_table_bytes / (double)conf.max_flows,
+	       (unsigned long long)sink.events, (unsigned long long)st.malformed,
+	       (unsigned long long)max_rss);
+	otw_engine_destroy(eng);
+	free(buf);
+	free(off);
+	free(len);
+	free(wire);
+	free(ts);
+	return 0;
+}
+
+static void an_usage(FILE *f)
+{
+	fprintf(f, "usage: otwatch analyze [--json] [--max-flows N] FILE.pcap...\n"
+		   "       otwatch analyze --bench [--seconds N] FILE.pcap\n");
+}
+
+int otw_cmd_analyze(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "json", no_argument, 0, 'j' },
+		{ "bench", no_argument, 0, 'b' },
+		{ "seconds", required_argument, 0, 's' },
+		{ "max-flows", required_argument, 0, 'f' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	struct an_opts o = { .bench_seconds = 3 };
+	struct otw_engine_conf conf;
+	struct otw_engine_stats st;
+	struct otw_engine *eng = NULL;
+	struct an_sink sink = { 0 };
+	uint64_t first = 0, last = 0;
+	double t0;
+	int c, rc, ret = 1;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			o.json = true;
+			break;
+		case 'b':
+			o.bench = true;
+			break;
+		case 's':
+			o.bench_seconds = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'f':
+			o.max_flows = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'h':
+			an_usage(stdout);
+			return 0;
+		default:
+			an_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		an_usage(stderr);
+		return 2;
+	}
+	if (o.bench)
+		return an_bench(argv[optind], &o);
+
+	otw_engine_conf_default(&conf);
+	if (o.max_flows)
+		conf.max_flows = o.max_flows;
+	else
+		conf.max_flows = 1u << 18; /* offline: grows no further */
+	conf.sink = an_sink_fn;
+	conf.sink_arg = &sink;
+	if ((rc = otw_inv_create(&sink.inv)) != 0 ||
+	    (rc = otw_engine_create(&conf, &eng)) != 0) {
+		fprintf(stderr, "otwatch analyze: %s\n", otw_strerror(rc));
+		goto out;
+	}
+	t0 = now_s();
+	for (int i = optind; i < argc; i++)
+		if (an_file(argv[i], eng, &first, &last) != 0)
+			goto out;
+	otw_engine_flush(eng, true);
+	otw_engine_get_stats(eng, &st);
+	if (o.json)
+		otw_inv_print_json(sink.inv, stdout);
+	else
+		otw_inv_print_table(sink.inv, stdout);
+	an_summary(stdout, &st, last > first ? (double)(last - first) / 1e9 : 0,
+		   now_s() - t0, o.json);
+	ret = 0;
+out:
+	otw_engine_destroy(eng);
+	otw_inv_destroy(sink.inv);
+	return ret;
+}

@@ -1,0 +1,13 @@
+/* Sub-commands of the `otwatch` front command; one file each. Each returns
+ * the process exit code (0 ok, 1 failure, 2 usage). argv[0] is the
+ * sub-command name. */
+#ifndef OTW_CLI_CMDS_H
+#define OTW_CLI_CMDS_H
+
+int otw_cmd_analyze(int argc, char **argv);   /* cli/analyze.c */
+int otw_cmd_simulate(int argc, char **argv);  /* cli/simulate.c */
+int otw_cmd_run(int argc, char **argv);       /* cli/run.c: supervisor */
+int otw_cmd_status(int argc, char **argv);    /* cli/status.c */
+int otw_cmd_inventory(int argc, char **argv); /* cli/inventory.c */
+
+#endif

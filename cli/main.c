@@ -1,0 +1,50 @@
+/* otwatch: the front command. Dispatches to one file per sub-command. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmds.h"
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+};
+
+static const struct cmd cmds[] = {
+	{ "analyze", otw_cmd_analyze, "dissect pcap files offline, print inventory" },
+	{ "simulate", otw_cmd_simulate, "write the simulated plant capture" },
+	{ "run", otw_cmd_run, "start capture, workers and baseline (supervisor)" },
+	{ "status", otw_cmd_status, "print live capture/ring/worker counters" },
+	{ "inventory", otw_cmd_inventory, "print the stored inventory" },
+	{ "devices", otw_cmd_inventory, "alias of inventory" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: otwatch COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].help);
+	fprintf(f, "\n`otwatch COMMAND --help` for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("otwatch %s\n", OTW_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(argv[1], cmds[i].name) == 0)
+			return cmds[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "otwatch: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

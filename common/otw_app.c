@@ -1,0 +1,14 @@
+#include "otw_app.h"
+
+static const char *const app_names[OTW_APP__COUNT] = {
+#define OTW_APP_STR(name, val, str) [val] = str,
+	OTW_APP_MAP(OTW_APP_STR)
+#undef OTW_APP_STR
+};
+
+const char *otw_app_name(unsigned app)
+{
+	if (app >= OTW_APP__COUNT || app_names[app] == 0)
+		return "unknown";
+	return app_names[app];
+}

@@ -1,0 +1,69 @@
+/* otw_flowtab: a worker's bounded flow table. Fixed memory chosen at
+ * start, open addressing with a bounded probe window, backward-shift
+ * deletion; when a window is full the stalest flow in it is evicted and
+ * handed back so its counters can still be reported. Single-threaded. */
+#ifndef OTW_FLOW_H
+#define OTW_FLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "otw_ev-t.h"
+#include "otw_pkt.h"
+#include "registry.h"
+
+enum otw_flow_state {
+	OTW_FL_USED = 1,
+	OTW_FL_CLIENT_B = 2,    /* endpoint b opened the flow */
+	OTW_FL_ORIG_KNOWN = 4,  /* ...because its SYN was seen */
+	OTW_FL_FIN_A = 8,
+	OTW_FL_FIN_B = 16,
+	OTW_FL_RST = 32,
+	OTW_FL_CLASSIFIED = 64, /* the registry was asked */
+	OTW_FL_SERVER_PORT = 128, /* a dissector's port decided direction */
+};
+
+/* Endpoint a is the lower (address, port); both directions find one entry. */
+struct otw_flow {
+	struct otw_ip a, b;
+	uint16_t pa, pb;
+	uint8_t l4;
+	uint8_t state;       /* enum otw_flow_state */
+	uint16_t vlan;
+	uint32_t hash;
+	uint16_t app;        /* enum otw_app, 0 until classified */
+	uint8_t mac_a[6], mac_b[6];
+	uint16_t pad;
+	uint32_t pend_pkts;  /* not yet reported */
+	uint64_t pend_bytes;
+	uint64_t first_ns, last_ns, emit_ns;
+	uint8_t app_state[OTW_APP_STATE_BYTES];
+};
+_Static_assert(sizeof(struct otw_flow) == 128, "two cache lines per flow");
+
+struct otw_flowtab;
+
+/* Room for max_flows flows (the table has 25 % slack). Returns 0 and *out,
+ * or -ENOMEM / -EINVAL. */
+int otw_flowtab_create(uint32_t max_flows, struct otw_flowtab **out);
+void otw_flowtab_destroy(struct otw_flowtab *ft); /* NULL is a no-op */
+
+/* Find or create the flow of a decoded packet with hash h. *src_is_a tells
+ * the packet's direction; *created is set for a new entry (zeroed but for
+ * key and hash). When a stale flow had to go to make room, it is copied to
+ * *evicted and *did_evict set. Never fails. */
+struct otw_flow *otw_flowtab_get(struct otw_flowtab *ft, const struct otw_pkt *p,
+				 uint32_t h, bool *src_is_a, bool *created,
+				 struct otw_flow *evicted, bool *did_evict);
+
+/* Remove f (a pointer from this table). Entries after it may move into its
+ * slot: a caller walking slots must look at the same index again. */
+void otw_flowtab_remove(struct otw_flowtab *ft, struct otw_flow *f);
+
+uint32_t otw_flowtab_slots(const struct otw_flowtab *ft);
+/* The flow in slot i, or NULL if the slot is empty. */
+struct otw_flow *otw_flowtab_slot(struct otw_flowtab *ft, uint32_t i);
+uint32_t otw_flowtab_count(const struct otw_flowtab *ft);
+uint64_t otw_flowtab_bytes(const struct otw_flowtab *ft);
+
+#endif

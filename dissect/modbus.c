@@ -1,0 +1,132 @@
+/* Modbus/TCP (Modbus Messaging on TCP/IP Implementation Guide V1.0b,
+ * Application Protocol Specification V1.1b3). Several ADUs may share a
+ * segment; an ADU cut by a segment boundary is skipped, not misparsed. */
+#include <netinet/in.h>
+#include <string.h>
+
+#include "otw_app.h"
+#include "registry.h"
+
+#define MB_PORT 502
+#define MB_MAX_LEN 254   /* MBAP length: unit id + PDU (max PDU 253) */
+#define MB_PENDING 6
+
+/* Per-flow state (fits OTW_APP_STATE_BYTES). */
+struct mb_state {
+	struct {
+		uint16_t tid;
+		uint8_t func;
+		uint8_t unit;
+	} pend[MB_PENDING];  /* requests awaiting their response */
+	uint16_t skip[2];    /* bytes of a cut ADU still to come, per direction */
+	uint8_t n_pend;
+	uint8_t next;        /* round-robin victim when pend is full */
+	uint8_t pad[2];
+};
+_Static_assert(sizeof(struct mb_state) <= OTW_APP_STATE_BYTES, "state size");
+
+/* MBAP: transaction id, protocol id (always 0), length, unit id (§4.1). */
+static bool mb_probe(const struct otw_cur *c, const struct otw_dctx *x)
+{
+	uint16_t pid, len;
+	uint8_t func;
+
+	(void)x;
+	if (!otw_cur_peek_u16be(c, 2, &pid) || !otw_cur_peek_u16be(c, 4, &len) ||
+	    !otw_cur_peek_u8(c, 7, &func))
+		return false;
+	return pid == 0 && len >= 2 && len <= MB_MAX_LEN && (func & 0x7f) != 0;
+}
+
+static void mb_request(struct mb_state *st, uint16_t tid, uint8_t unit,
+		       uint8_t func)
+{
+	unsigned i = st->n_pend;
+
+	if (st->n_pend < MB_PENDING) {
+		st->n_pend++;
+	} else { /* a client that never gets answers: forget the oldest */
+		i = st->next;
+		st->next = (uint8_t)((st->next + 1) % MB_PENDING);
+	}
+	st->pend[i].tid = tid;
+	st->pend[i].func = func;
+	st->pend[i].unit = unit;
+}
+
+static bool mb_response(struct mb_state *st, uint16_t tid, uint8_t unit,
+			uint8_t func)
+{
+	for (unsigned i = 0; i < st->n_pend; i++) {
+		if (st->pend[i].tid != tid || st->pend[i].unit != unit ||
+		    st->pend[i].func != func)
+			continue;
+		st->pend[i] = st->pend[--st->n_pend];
+		return true;
+	}
+	return false;
+}
+
+static enum otw_verdict mb_dissect(struct otw_cur *c, struct otw_dctx *x)
+{
+	struct mb_state st;
+	unsigned dir = x->from_client ? 0 : 1;
+	enum otw_verdict v = OTW_OK;
+
+	memcpy(&st, x->state, sizeof(st));
+	if (st.skip[dir] != 0) { /* tail of an ADU cut by the previous segment */
+		size_t n = st.skip[dir] < otw_cur_left(c) ? st.skip[dir]
+							  : otw_cur_left(c);
+		(void)otw_cur_skip(c, n);
+		st.skip[dir] = (uint16_t)(st.skip[dir] - n);
+	}
+	while (otw_cur_left(c) > 0) {
+		uint16_t tid, pid, len;
+		uint8_t unit, func;
+		struct otw_cur pdu;
+
+		if (!otw_cur_u16be(c, &tid) || !otw_cur_u16be(c, &pid) ||
+		    !otw_cur_u16be(c, &len)) {
+			v = OTW_SHORT;
+			break;
+		}
+		if (pid != 0 || len < 2 || len > MB_MAX_LEN) {
+			v = OTW_MALFORMED;
+			break;
+		}
+		if (!otw_cur_sub(c, len, &pdu)) {
+			/* the ADU continues in the next segment */
+			st.skip[dir] = (uint16_t)(len - otw_cur_left(c));
+			pdu = *c;
+			c->p = c->end;
+			v = OTW_SHORT;
+		}
+		if (!otw_cur_u8(&pdu, &unit) || !otw_cur_u8(&pdu, &func))
+			break;
+		if (x->from_client) {
+			mb_request(&st, tid, unit, func);
+			otw_engine_op(x->eng, x->client, x->server, OTW_APP_MODBUS,
+				      unit, func, OTW_OPK_REQUEST, x->ts_ns);
+		} else {
+			/* exception responses set the top bit (§7) */
+			uint8_t f = func & 0x7f;
+			if (mb_response(&st, tid, unit, f))
+				otw_engine_op(x->eng, x->client, x->server,
+					      OTW_APP_MODBUS, unit, f,
+					      (func & 0x80) ? OTW_OPK_EXCEPTION
+							    : OTW_OPK_RESPONSE,
+					      x->ts_ns);
+		}
+	}
+	memcpy(x->state, &st, sizeof(st));
+	return v;
+}
+
+const struct otw_dissector otw_dis_modbus = {
+	.name = "modbus",
+	.app = OTW_APP_MODBUS,
+	.l4 = IPPROTO_TCP,
+	.port = MB_PORT,
+	.probe = mb_probe,
+	.dissect = mb_dissect,
+};
