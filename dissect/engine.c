@@ -414,6 +414,14 @@ static void flow_app(struct otw_engine *e, struct otw_flow *f,
 	} else if ((d = otw_registry_get(f->app)) == NULL) {
 		return;
 	}
+	if (d->port != 0 && (p->sport == d->port) != (p->dport == d->port)) {
+		/* the protocol's own port names its server, whoever sent the
+		 * SYN (as Wireshark does): requests go to that port */
+		bool srv_is_a = (src_is_a ? p->sport : p->dport) == d->port;
+		x.client = srv_is_a ? &f->b : &f->a;
+		x.server = srv_is_a ? &f->a : &f->b;
+		x.from_client = p->dport == d->port;
+	}
 	e->st.app_packets[f->app]++;
 	if (d->dissect(&c, &x) == OTW_MALFORMED)
 		e->st.app_malformed[f->app]++;
