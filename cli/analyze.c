@@ -12,6 +12,7 @@
 #include "engine.h"
 #include "inv.h"
 #include "otw_err.h"
+#include "otw_num.h"
 
 #define TICK_EVERY 65536 /* packets between engine ticks (packet clock) */
 
@@ -303,6 +304,7 @@ int otw_cmd_analyze(int argc, char **argv)
 		{ 0, 0, 0, 0 },
 	};
 	struct an_opts o = { .bench_seconds = 3 };
+	uint64_t mf;
 	struct otw_engine_conf conf;
 	struct otw_engine_stats st;
 	struct otw_engine *eng = NULL;
@@ -321,10 +323,17 @@ int otw_cmd_analyze(int argc, char **argv)
 			o.bench = true;
 			break;
 		case 's':
-			o.bench_seconds = (unsigned)strtoul(optarg, NULL, 10);
+			if (otw_parse_uint(optarg, 1, 3600, &o.bench_seconds) != 0) {
+				fprintf(stderr, "otwatch analyze: bad --seconds '%s' (1-3600)\n", optarg);
+				return 2;
+			}
 			break;
 		case 'f':
-			o.max_flows = (uint32_t)strtoul(optarg, NULL, 10);
+			if (otw_parse_u64(optarg, 1024, 1u << 26, &mf) != 0) {
+				fprintf(stderr, "otwatch analyze: bad --max-flows '%s' (1024-67108864)\n", optarg);
+				return 2;
+			}
+			o.max_flows = (uint32_t)mf;
 			break;
 		case 'h':
 			an_usage(stdout);

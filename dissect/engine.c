@@ -377,11 +377,53 @@ static void flow_close(struct otw_engine *e, struct otw_flow *f, bool idle)
 	otw_flowtab_remove(e->flows, f);
 }
 
+/* TCP stream order: a segment whose bytes were all seen already (a
+ * retransmission or a duplicate from a second SPAN source) is not dissected
+ * again; an overlap is trimmed; a hole is flagged so the dissector can
+ * resynchronise. Returns false to skip the payload. */
+static bool tcp_order(struct otw_engine *e, struct otw_flow *f,
+		      const struct otw_pkt *p, bool src_is_a, uint32_t *off,
+		      bool *gap)
+{
+	unsigned d = src_is_a ? 0 : 1;
+	uint16_t known = d == 0 ? OTW_FT_SEQ_A : OTW_FT_SEQ_B;
+	uint32_t seq = p->tcp_seq + ((p->tcp_flags & 0x02) ? 1u : 0u);
+	uint32_t end = seq + p->payload_len;
+	int32_t diff;
+
+	*off = 0;
+	*gap = false;
+	if (!(f->tcp & known)) {
+		f->tcp |= known;
+		f->next_seq[d] = end;
+		return true;
+	}
+	diff = (int32_t)(seq - f->next_seq[d]);
+	if (diff > 0) {
+		*gap = true;
+		e->st.tcp_gaps++;
+	} else if (diff < 0) {
+		if ((int32_t)(end - f->next_seq[d]) <= 0) {
+			e->st.tcp_retrans++;
+			return false;
+		}
+		*off = (uint32_t)-diff;
+	}
+	f->next_seq[d] = end;
+	return true;
+}
+
 static void flow_app(struct otw_engine *e, struct otw_flow *f,
 		     const struct otw_pkt *p, bool src_is_a, uint64_t ts)
 {
 	const struct otw_dissector *d;
-	struct otw_cur c = otw_cur_make(p->payload, p->payload_len);
+	struct otw_cur c;
+	uint32_t off = 0;
+	bool gap = false;
+
+	if (p->l4 == IPPROTO_TCP && !tcp_order(e, f, p, src_is_a, &off, &gap))
+		return;
+	c = otw_cur_make(p->payload + off, p->payload_len - off);
 	bool b_client = f->state & OTW_FL_CLIENT_B;
 	struct otw_dctx x = {
 		.eng = e,
@@ -390,6 +432,7 @@ static void flow_app(struct otw_engine *e, struct otw_flow *f,
 		.server = b_client ? &f->a : &f->b,
 		.state = f->app_state,
 		.from_client = src_is_a != b_client,
+		.gap = gap,
 		.ts_ns = ts,
 	};
 
@@ -486,6 +529,11 @@ void otw_engine_packet(struct otw_engine *e, const uint8_t *frame,
 	if (ts > f->last_ns)
 		f->last_ns = ts;
 	if (p.l4 == IPPROTO_TCP) {
+		if ((p.tcp_flags & 0x02) && p.payload_len == 0) {
+			unsigned d = src_is_a ? 0 : 1;
+			f->tcp |= d == 0 ? OTW_FT_SEQ_A : OTW_FT_SEQ_B;
+			f->next_seq[d] = p.tcp_seq + 1;
+		}
 		if (p.tcp_flags & 0x01)
 			f->state |= src_is_a ? OTW_FL_FIN_A : OTW_FL_FIN_B;
 		if (p.tcp_flags & 0x04)

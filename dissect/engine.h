@@ -40,6 +40,8 @@ struct otw_engine_stats {
 	uint64_t flows_closed;           /* FIN/RST */
 	uint64_t flows_evicted_full;     /* evicted because the table was full */
 	uint64_t events;
+	uint64_t tcp_retrans;            /* segments already seen, not dissected */
+	uint64_t tcp_gaps;               /* segments after lost bytes */
 	uint64_t app_packets[OTW_APP__COUNT];
 	uint64_t app_malformed[OTW_APP__COUNT];
 	uint64_t flow_table_bytes;       /* memory of the flow table */

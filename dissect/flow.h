@@ -23,6 +23,11 @@ enum otw_flow_state {
 	OTW_FL_SERVER_PORT = 128, /* a dissector's port decided direction */
 };
 
+enum otw_flow_tcp {
+	OTW_FT_SEQ_A = 1,       /* next_seq[0] is known */
+	OTW_FT_SEQ_B = 2,
+};
+
 /* Endpoint a is the lower (address, port); both directions find one entry. */
 struct otw_flow {
 	struct otw_ip a, b;
@@ -33,10 +38,11 @@ struct otw_flow {
 	uint32_t hash;
 	uint16_t app;        /* enum otw_app, 0 until classified */
 	uint8_t mac_a[6], mac_b[6];
-	uint16_t pad;
+	uint16_t tcp;        /* enum otw_flow_tcp */
 	uint32_t pend_pkts;  /* not yet reported */
 	uint64_t pend_bytes;
 	uint64_t first_ns, last_ns, emit_ns;
+	uint32_t next_seq[2]; /* next TCP sequence number expected from a, b */
 	uint8_t app_state[OTW_APP_STATE_BYTES];
 };
 _Static_assert(sizeof(struct otw_flow) == 128, "two cache lines per flow");

@@ -9,7 +9,7 @@
 
 #define MB_PORT 502
 #define MB_MAX_LEN 254   /* MBAP length: unit id + PDU (max PDU 253) */
-#define MB_PENDING 6
+#define MB_PENDING 4
 
 /* Per-flow state (fits OTW_APP_STATE_BYTES). */
 struct mb_state {
@@ -23,6 +23,7 @@ struct mb_state {
 	uint8_t next;        /* round-robin victim when pend is full */
 	uint8_t pad[2];
 };
+_Static_assert(sizeof(struct mb_state) == 24, "state layout");
 _Static_assert(sizeof(struct mb_state) <= OTW_APP_STATE_BYTES, "state size");
 
 /* MBAP: transaction id, protocol id (always 0), length, unit id (§4.1). */
@@ -74,6 +75,8 @@ static enum otw_verdict mb_dissect(struct otw_cur *c, struct otw_dctx *x)
 	enum otw_verdict v = OTW_OK;
 
 	memcpy(&st, x->state, sizeof(st));
+	if (x->gap) /* lost bytes: resynchronise on this segment */
+		st.skip[dir] = 0;
 	if (st.skip[dir] != 0) { /* tail of an ADU cut by the previous segment */
 		size_t n = st.skip[dir] < otw_cur_left(c) ? st.skip[dir]
 							  : otw_cur_left(c);
@@ -109,13 +112,16 @@ static enum otw_verdict mb_dissect(struct otw_cur *c, struct otw_dctx *x)
 				      unit, func, OTW_OPK_REQUEST, x->ts_ns);
 		} else {
 			/* exception responses set the top bit (§7) */
+			/* an unpaired response still counts: its request
+			 * may predate the capture, and a server answering
+			 * unasked is itself worth seeing */
 			uint8_t f = func & 0x7f;
-			if (mb_response(&st, tid, unit, f))
-				otw_engine_op(x->eng, x->client, x->server,
-					      OTW_APP_MODBUS, unit, f,
-					      (func & 0x80) ? OTW_OPK_EXCEPTION
-							    : OTW_OPK_RESPONSE,
-					      x->ts_ns);
+			(void)mb_response(&st, tid, unit, f);
+			otw_engine_op(x->eng, x->client, x->server,
+				      OTW_APP_MODBUS, unit, f,
+				      (func & 0x80) ? OTW_OPK_EXCEPTION
+						    : OTW_OPK_RESPONSE,
+				      x->ts_ns);
 		}
 	}
 	memcpy(x->state, &st, sizeof(st));

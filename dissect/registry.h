@@ -20,7 +20,7 @@ enum otw_verdict {
 };
 
 /* Per-flow state a dissector may keep; zeroed when the flow is classified. */
-#define OTW_APP_STATE_BYTES 32
+#define OTW_APP_STATE_BYTES 24
 
 /* What a dissector sees of one packet. */
 struct otw_dctx {
@@ -29,6 +29,7 @@ struct otw_dctx {
 	const struct otw_ip *client, *server; /* flow endpoints */
 	uint8_t *state;     /* OTW_APP_STATE_BYTES of per-flow state */
 	bool from_client;   /* packet goes client -> server */
+	bool gap;           /* TCP bytes were lost before this payload */
 	uint64_t ts_ns;
 };
 

@@ -50,16 +50,22 @@ static inline void pb_ipv4(struct pb *p, uint32_t src, uint32_t dst, uint8_t pro
 	pb_u32(p, dst);
 }
 
-static inline void pb_tcp(struct pb *p, uint16_t sp, uint16_t dp, uint8_t flags)
+static inline void pb_tcp_seq(struct pb *p, uint16_t sp, uint16_t dp,
+			      uint32_t seq, uint8_t flags)
 {
 	pb_u16(p, sp);
 	pb_u16(p, dp);
-	pb_u32(p, 1);
+	pb_u32(p, seq);
 	pb_u32(p, 0);
 	pb_u8(p, 5 << 4);
 	pb_u8(p, flags);
 	pb_u16(p, 8192);
 	pb_u32(p, 0);
+}
+
+static inline void pb_tcp(struct pb *p, uint16_t sp, uint16_t dp, uint8_t flags)
+{
+	pb_tcp_seq(p, sp, dp, 1, flags);
 }
 
 static inline void pb_udp(struct pb *p, uint16_t sp, uint16_t dp, size_t paylen)
@@ -71,16 +77,24 @@ static inline void pb_udp(struct pb *p, uint16_t sp, uint16_t dp, size_t paylen)
 }
 
 /* A full Ethernet/IPv4/TCP frame with payload. */
-static inline void pb_tcp_frame(struct pb *p, const uint8_t smac[6], const uint8_t dmac[6],
-				uint32_t sip, uint32_t dip, uint16_t sp, uint16_t dp,
-				uint8_t flags, const void *pay, size_t paylen)
+static inline void pb_tcp_frame_seq(struct pb *p, const uint8_t smac[6],
+				    const uint8_t dmac[6], uint32_t sip, uint32_t dip,
+				    uint16_t sp, uint16_t dp, uint32_t seq,
+				    uint8_t flags, const void *pay, size_t paylen)
 {
 	p->n = 0;
 	pb_eth(p, dmac, smac, 0x0800);
 	pb_ipv4(p, sip, dip, 6, 20 + paylen);
-	pb_tcp(p, sp, dp, flags);
+	pb_tcp_seq(p, sp, dp, seq, flags);
 	if (paylen)
 		pb_bytes(p, pay, paylen);
+}
+
+static inline void pb_tcp_frame(struct pb *p, const uint8_t smac[6], const uint8_t dmac[6],
+				uint32_t sip, uint32_t dip, uint16_t sp, uint16_t dp,
+				uint8_t flags, const void *pay, size_t paylen)
+{
+	pb_tcp_frame_seq(p, smac, dmac, sip, dip, sp, dp, 1, flags, pay, paylen);
 }
 
 #endif

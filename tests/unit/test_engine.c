@@ -41,15 +41,20 @@ static struct otw_engine *mk(struct cap *c, uint32_t flows)
 	return e;
 }
 
+/* TCP sequence numbers of the HMI->PLC and PLC->HMI streams of mb(). */
+static uint32_t mb_seq[2];
+
 static void mb(struct otw_engine *e, bool req, uint16_t tid, uint8_t unit,
 	       uint8_t func, uint64_t ts)
 {
 	struct pb b;
 	uint8_t adu[] = { (uint8_t)(tid >> 8), (uint8_t)tid, 0, 0, 0, 6, unit, func, 0, 1, 0, 2 };
+	uint32_t *seq = &mb_seq[req ? 0 : 1];
 	if (req)
-		pb_tcp_frame(&b, HMI, PLC, HMI_IP, PLC_IP, 50000, 502, 0x18, adu, sizeof(adu));
+		pb_tcp_frame_seq(&b, HMI, PLC, HMI_IP, PLC_IP, 50000, 502, *seq, 0x18, adu, sizeof(adu));
 	else
-		pb_tcp_frame(&b, PLC, HMI, PLC_IP, HMI_IP, 502, 50000, 0x18, adu, sizeof(adu));
+		pb_tcp_frame_seq(&b, PLC, HMI, PLC_IP, HMI_IP, 502, 50000, *seq, 0x18, adu, sizeof(adu));
+	*seq += sizeof(adu);
 	otw_engine_packet(e, b.b, (uint32_t)b.n, (uint32_t)b.n, ts);
 }
 
@@ -75,7 +80,7 @@ static void modbus_pairs_requests_and_exceptions(void **s)
 		mb(e, false, t, 1, t == 5 ? 0x83 : 3, t * 1000000ull + 500);
 	}
 	mb(e, true, 99, 1, 16, 20000000);
-	mb(e, false, 77, 1, 16, 20000001); /* unpaired: not a response */
+	mb(e, false, 77, 1, 16, 20000001); /* unpaired, still a response */
 	otw_engine_flush(e, true);
 	op = find_op(&c, 3);
 	assert_non_null(op);
@@ -86,7 +91,7 @@ static void modbus_pairs_requests_and_exceptions(void **s)
 	op = find_op(&c, 16);
 	assert_non_null(op);
 	assert_int_equal(op->count, 1);
-	assert_int_equal(op->responses, 0);
+	assert_int_equal(op->responses, 1);
 	for (unsigned i = 0; i < c.n; i++) {
 		if (c.ev[i].kind != OTW_EV_CONN)
 			continue;
@@ -97,6 +102,32 @@ static void modbus_pairs_requests_and_exceptions(void **s)
 	}
 	assert_int_equal(conns, 1);
 	assert_int_equal(pkts, 22);
+	otw_engine_destroy(e);
+}
+
+static void tcp_retransmission_is_not_counted_twice(void **s)
+{
+	static struct cap c;
+	struct otw_engine *e;
+	struct otw_engine_stats st;
+	const struct otw_ev_op *op;
+	(void)s;
+	c.n = 0;
+	e = mk(&c, 64);
+	mb_seq[0] = 1000;
+	mb(e, true, 1, 1, 3, 1000);
+	mb_seq[0] = 1000; /* same bytes again */
+	mb(e, true, 1, 1, 3, 2000);
+	mb(e, true, 2, 1, 3, 3000);
+	mb_seq[0] += 100; /* 100 bytes lost on the way to the sensor */
+	mb(e, true, 3, 1, 3, 4000);
+	otw_engine_flush(e, true);
+	op = find_op(&c, 3);
+	assert_non_null(op);
+	assert_int_equal(op->count, 3);
+	otw_engine_get_stats(e, &st);
+	assert_int_equal(st.tcp_retrans, 1);
+	assert_int_equal(st.tcp_gaps, 1);
 	otw_engine_destroy(e);
 }
 
@@ -244,6 +275,7 @@ int main(void)
 {
 	const struct CMUnitTest t[] = {
 		cmocka_unit_test(modbus_pairs_requests_and_exceptions),
+		cmocka_unit_test(tcp_retransmission_is_not_counted_twice),
 		cmocka_unit_test(modbus_two_adus_in_one_segment),
 		cmocka_unit_test(modbus_every_truncation_is_safe),
 		cmocka_unit_test(syn_decides_the_client),

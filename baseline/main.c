@@ -1,0 +1,436 @@
+/* otw-baseline: pull event batches from the dissector workers, merge them
+ * into the inventory, and commit what changed to the store in group
+ * commits (every --commit-ms or --commit-events, whichever comes first).
+ *
+ * Crash model: the store holds exactly what the last commit wrote, with
+ * the per-worker (epoch, seq) of the last batch applied in the same txn.
+ * After a SIGKILL the restarted process loads that state and keeps
+ * merging; batches received but not committed count as lost (the seq gap
+ * shows them), never twice. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/pipeline0/pull.h>
+
+#include "inv.h"
+#include "otw_err.h"
+#include "otw_num.h"
+#include "otw_evcodec.h"
+#include "otw_ipc-t.h"
+#include "otw_log.h"
+#include "store.h"
+
+#define STATS_MS 5000
+#define RECV_POLL_MS 100 /* bounds how late we notice a signal */
+#define DRAIN_QUIET_MS 20
+
+struct opts {
+	const char *store;
+	const char *url;
+	unsigned commit_ms;
+	unsigned commit_events;
+	size_t map_mb;
+};
+
+struct worker {
+	uint64_t epoch;
+	uint32_t seq;  /* last batch applied */
+	bool known;
+	bool dirty;    /* changed since the last commit */
+};
+
+/* Counters kept in the store's meta table, so they survive restarts. */
+#define CTR_MAP(X)                \
+	X(events, "events")       \
+	X(batches, "batches")     \
+	X(msgs_lost, "msgs_lost") \
+	X(bad_msgs, "bad_msgs")   \
+	X(reordered, "reordered") \
+	X(apply_failed, "apply_failed")
+
+struct ctrs {
+#define CTR_FIELD(f, name) uint64_t f;
+	CTR_MAP(CTR_FIELD)
+#undef CTR_FIELD
+};
+
+struct bl {
+	struct opts o;
+	struct otw_store *st;
+	struct otw_inv *inv;
+	nng_socket sock;
+	struct worker w[OTW_MAX_WORKERS];
+	struct ctrs c;          /* cumulative, as stored */
+	uint64_t pending;       /* events applied since the last commit */
+	uint64_t commits;       /* this run */
+	uint64_t run_events;    /* this run */
+};
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: otw-baseline [OPTIONS]\n"
+		"  --store DIR          LMDB store directory (default %s)\n"
+		"  --events URL         NNG pull URL to listen on (default %s)\n"
+		"  --commit-ms MS       commit at least this often (default 100)\n"
+		"  --commit-events N    or after N events (default 4096)\n"
+		"  --map-mb MB          LMDB map size (default %zu)\n"
+		"  -v, --verbose        debug logging\n",
+		OTW_STORE_DIR_DEFAULT, OTW_EV_URL_DEFAULT,
+		OTW_STORE_MAP_DEFAULT >> 20);
+}
+
+/* Returns 0, 1 (--help printed) or OTW_EUSAGE. */
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{ "store", required_argument, NULL, 's' },
+		{ "events", required_argument, NULL, 'e' },
+		{ "commit-ms", required_argument, NULL, 'm' },
+		{ "commit-events", required_argument, NULL, 'n' },
+		{ "map-mb", required_argument, NULL, 'M' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t v;
+	int ch;
+
+	o->store = OTW_STORE_DIR_DEFAULT;
+	o->url = OTW_EV_URL_DEFAULT;
+	o->commit_ms = 100;
+	o->commit_events = 4096;
+	o->map_mb = OTW_STORE_MAP_DEFAULT >> 20;
+	while ((ch = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			o->store = optarg;
+			break;
+		case 'e':
+			o->url = optarg;
+			break;
+		case 'm':
+			if (otw_parse_u64(optarg, 1, 3600000, &v) != 0)
+				goto bad;
+			o->commit_ms = (unsigned)v;
+			break;
+		case 'n':
+			if (otw_parse_u64(optarg, 1, 100000000, &v) != 0)
+				goto bad;
+			o->commit_events = (unsigned)v;
+			break;
+		case 'M':
+			if (otw_parse_u64(optarg, 1, SIZE_MAX >> 20, &v) != 0)
+				goto bad;
+			o->map_mb = v;
+			break;
+		case 'v':
+			otw_log_level = LOG_DEBUG;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		default:
+			goto bad;
+		}
+	}
+	if (optind == argc)
+		return 0;
+bad:
+	usage(stderr);
+	return OTW_EUSAGE;
+}
+
+/* mkdir -p for the directory that will hold an ipc:// socket. */
+static int make_ipc_dir(const char *url)
+{
+	char path[PATH_MAX], *dir;
+
+	if (strncmp(url, "ipc://", 6) != 0)
+		return 0;
+	if (snprintf(path, sizeof(path), "%s", url + 6) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	dir = dirname(path);
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(dir, 0750) == -1 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(dir, 0750) == -1 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int load_state(struct bl *b)
+{
+	struct otw_txn *txn;
+	int rc;
+
+	if ((rc = otw_inv_load(b->inv, b->st)) != 0)
+		return rc;
+	if ((rc = otw_store_txn_begin(b->st, false, &txn)) != 0)
+		return rc;
+	for (uint16_t i = 0; i < OTW_MAX_WORKERS; i++) {
+		struct worker *w = &b->w[i];
+		rc = otw_store_worker_get(txn, i, &w->epoch, &w->seq);
+		if (rc != 0 && rc != OTW_ENOTFOUND)
+			goto out;
+		w->known = rc == 0;
+	}
+#define CTR_LOAD(f, name)                                            \
+	rc = otw_store_counter_get(txn, name, &b->c.f);              \
+	if (rc != 0 && rc != OTW_ENOTFOUND)                          \
+		goto out;
+	CTR_MAP(CTR_LOAD)
+#undef CTR_LOAD
+	rc = 0;
+out:
+	otw_store_txn_abort(txn);
+	return rc;
+}
+
+/* One txn: dirty inventory records, worker positions and counters, so a
+ * crash never separates the data from the seq that says what it holds. */
+static int commit(struct bl *b)
+{
+	struct otw_txn *txn;
+	int rc;
+
+	if ((rc = otw_store_txn_begin(b->st, true, &txn)) != 0)
+		return rc;
+	if ((rc = otw_inv_save_dirty(b->inv, txn)) != 0)
+		goto out_abort;
+	for (uint16_t i = 0; i < OTW_MAX_WORKERS; i++) {
+		if (!b->w[i].dirty)
+			continue;
+		rc = otw_store_worker_put(txn, i, b->w[i].epoch, b->w[i].seq);
+		if (rc != 0)
+			goto out_abort;
+	}
+#define CTR_SAVE(f, name)                                               \
+	if ((rc = otw_store_counter_put(txn, name, b->c.f)) != 0)       \
+		goto out_abort;
+	CTR_MAP(CTR_SAVE)
+#undef CTR_SAVE
+	if ((rc = otw_store_txn_commit(txn)) != 0)
+		return rc;
+	for (unsigned i = 0; i < OTW_MAX_WORKERS; i++)
+		b->w[i].dirty = false;
+	b->pending = 0;
+	b->commits++;
+	return 0;
+out_abort:
+	otw_store_txn_abort(txn);
+	return rc;
+}
+
+/* Sequence bookkeeping: seq starts at 0 with each worker epoch and moves
+ * on every message the worker tried to send, so a gap is loss. */
+static void track_seq(struct bl *b, const struct otw_ev_batch_hdr *h)
+{
+	struct worker *w = &b->w[h->worker];
+
+	if (!w->known || w->epoch != h->epoch) {
+		b->c.msgs_lost += h->seq; /* the new epoch's first ones */
+	} else {
+		uint32_t d = h->seq - w->seq; /* modulo 2^32: wraps fine */
+		if (d == 0 || d > INT32_MAX) {
+			b->c.reordered++;
+			return; /* keep the newest position */
+		}
+		b->c.msgs_lost += d - 1;
+	}
+	w->known = true;
+	w->epoch = h->epoch;
+	w->seq = h->seq;
+	w->dirty = true;
+}
+
+static void handle(struct bl *b, nng_msg *msg)
+{
+	struct otw_ev_batch_hdr h;
+	const struct otw_ev *evs;
+	struct otw_ev ev;
+	int rc;
+
+	rc = otw_ev_decode(nng_msg_body(msg), nng_msg_len(msg), &h, &evs);
+	if (rc != 0 || h.worker >= OTW_MAX_WORKERS) {
+		if (b->c.bad_msgs++ == 0)
+			otw_log(LOG_WARNING, "event=bad_msg err=\"%s\" len=%zu",
+				rc ? otw_strerror(rc) : "worker id out of range",
+				nng_msg_len(msg));
+		return;
+	}
+	track_seq(b, &h);
+	for (uint16_t i = 0; i < h.count; i++) {
+		memcpy(&ev, &evs[i], sizeof(ev)); /* aligned private copy */
+		if ((rc = otw_inv_apply(b->inv, &ev)) != 0 &&
+		    b->c.apply_failed++ == 0)
+			otw_log(LOG_ERR, "event=apply_failed err=\"%s\"",
+				otw_strerror(rc));
+	}
+	b->c.events += h.count;
+	b->c.batches++;
+	b->pending += h.count;
+	b->run_events += h.count;
+}
+
+static void log_stats(struct bl *b, const char *what, uint64_t dt_ms,
+		      uint64_t dev)
+{
+	struct otw_inv_stats s;
+
+	otw_inv_get_stats(b->inv, &s);
+	otw_log(LOG_INFO,
+		"event=%s events=%" PRIu64 " batches=%" PRIu64 " lost=%" PRIu64
+		" bad=%" PRIu64 " devices=%zu conns=%zu ops=%zu commits=%" PRIu64
+		" ev_per_s=%" PRIu64,
+		what, b->c.events, b->c.batches, b->c.msgs_lost, b->c.bad_msgs,
+		s.devices, s.conns, s.ops, b->commits,
+		dt_ms ? dev * 1000u / dt_ms : 0);
+}
+
+static int nng_setup(struct bl *b)
+{
+	int rc;
+
+	if ((rc = make_ipc_dir(b->o.url)) != 0) {
+		otw_log(LOG_ERR, "event=mkdir_failed url=%s err=\"%s\"",
+			b->o.url, otw_strerror(rc));
+		return rc;
+	}
+	if ((rc = nng_pull0_open(&b->sock)) != 0)
+		goto fail;
+	/* room for a few commits' worth of batches: a durable commit
+	 * stalls the loop for milliseconds */
+	(void)nng_socket_set_int(b->sock, NNG_OPT_RECVBUF, 1024);
+	if ((rc = nng_socket_set_ms(b->sock, NNG_OPT_RECVTIMEO,
+				    b->o.commit_ms < RECV_POLL_MS
+					    ? (nng_duration)b->o.commit_ms
+					    : RECV_POLL_MS)) != 0 ||
+	    (rc = nng_listen(b->sock, b->o.url, NULL, 0)) != 0) {
+		nng_close(b->sock);
+		goto fail;
+	}
+	return 0;
+fail:
+	otw_log(LOG_ERR, "event=nng_failed url=%s err=\"%s\"", b->o.url,
+		nng_strerror(rc));
+	return OTW_EIPC;
+}
+
+static int run(struct bl *b)
+{
+	uint64_t t = now_ms(), next_commit = t + b->o.commit_ms;
+	uint64_t next_stats = t + STATS_MS, stats_t = t, stats_ev = 0;
+	nng_msg *msg;
+	int rc;
+
+	while (!stop_flag) {
+		rc = nng_recvmsg(b->sock, &msg, 0);
+		if (rc == 0) {
+			handle(b, msg);
+			nng_msg_free(msg);
+		} else if (rc != NNG_ETIMEDOUT) {
+			otw_log(LOG_ERR, "event=recv_failed err=\"%s\"",
+				nng_strerror(rc));
+			return OTW_EIPC;
+		}
+		t = now_ms();
+		if (b->pending >= b->o.commit_events ||
+		    (t >= next_commit && b->pending > 0)) {
+			if ((rc = commit(b)) != 0)
+				return rc;
+			next_commit = t + b->o.commit_ms;
+		} else if (t >= next_commit) {
+			next_commit = t + b->o.commit_ms;
+		}
+		if (t >= next_stats) {
+			log_stats(b, "stats", t - stats_t,
+				  b->run_events - stats_ev);
+			stats_t = t;
+			stats_ev = b->run_events;
+			next_stats = t + STATS_MS;
+		}
+	}
+	/* drain until the socket stays quiet for a moment (batches still
+	 * in the pipes count as readable), then one last commit */
+	(void)nng_socket_set_ms(b->sock, NNG_OPT_RECVTIMEO, DRAIN_QUIET_MS);
+	while (nng_recvmsg(b->sock, &msg, 0) == 0) {
+		handle(b, msg);
+		nng_msg_free(msg);
+	}
+	return commit(b);
+}
+
+int main(int argc, char **argv)
+{
+	struct bl b = { 0 };
+	struct sigaction sa = { 0 };
+	uint64_t t0;
+	int rc;
+
+	otw_log_init("otw-baseline", otw_log_level);
+	if ((rc = parse_opts(argc, argv, &b.o)) != 0)
+		return rc == 1 ? 0 : 2;
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+
+	if ((rc = otw_store_open(b.o.store, b.o.map_mb << 20, 0, &b.st)) != 0) {
+		otw_log(LOG_ERR, "event=store_open_failed dir=%s err=\"%s\"",
+			b.o.store, otw_strerror(rc));
+		return 1;
+	}
+	if ((rc = otw_inv_create(&b.inv)) != 0 || (rc = load_state(&b)) != 0) {
+		otw_log(LOG_ERR, "event=load_failed dir=%s err=\"%s\"",
+			b.o.store, otw_strerror(rc));
+		goto out_store;
+	}
+	if ((rc = nng_setup(&b)) != 0)
+		goto out_store;
+	otw_log(LOG_INFO, "event=start store=%s url=%s commit_ms=%u commit_events=%u",
+		b.o.store, b.o.url, b.o.commit_ms, b.o.commit_events);
+	log_stats(&b, "loaded", 0, 0);
+	t0 = now_ms();
+	rc = run(&b);
+	if (rc != 0)
+		otw_log(LOG_ERR, "event=failed err=\"%s\"", otw_strerror(rc));
+	log_stats(&b, "stop", now_ms() - t0, b.run_events);
+	nng_close(b.sock);
+out_store:
+	otw_inv_destroy(b.inv);
+	otw_store_close(b.st);
+	return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,220 @@
+/* sim: the plant simulator behind `otwatch simulate`, private to cli/.
+ *
+ * A run is a set of tasks; each task is one protocol generator (Modbus
+ * poller, ARP, DHCP, DNS, attacker, ...) that, when its time comes, emits a
+ * short exchange of frames and says when it wants to run again. Frames may
+ * carry timestamps later than "now" (a response 2 ms after its request):
+ * they wait in a small time-ordered queue and reach the pcap in timestamp
+ * order. Adding a protocol = one step function + a task struct embedding
+ * struct sim_task, registered by the plant in simulate.c.
+ *
+ * Everything derives from the seed through sim_rand(): same seed, same
+ * bytes. Time is microseconds since the epoch (the pcap resolution). */
+#ifndef OTW_CLI_SIM_H
+#define OTW_CLI_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define SIM_US UINT64_C(1)
+#define SIM_MS UINT64_C(1000)
+#define SIM_S UINT64_C(1000000)
+#define SIM_NEVER UINT64_MAX
+
+#define SIM_FRAME_MAX 1514
+#define SIM_MAX_HOSTS 32
+#define SIM_MAX_OPS 128
+
+struct sim;
+
+struct sim_host {
+	const char *name;   /* DHCP/DNS host name */
+	const char *role;   /* truth: plc, hmi, historian, ... */
+	const char *vendor; /* truth: the OUI's owner */
+	uint8_t mac[6];
+	uint32_t ip;        /* host order */
+	uint8_t unit;       /* Modbus unit id served (PLCs) */
+	uint8_t ttl;
+	uint16_t next_port; /* ephemeral port allocator */
+	bool attacker;
+};
+
+/* One side of a packet. */
+struct sim_ep {
+	const uint8_t *mac;
+	uint32_t ip;
+	uint16_t port;
+	uint8_t ttl;
+};
+
+static inline struct sim_ep sim_ep(const struct sim_host *h, uint16_t port)
+{
+	return (struct sim_ep){ h->mac, h->ip, port, h->ttl };
+}
+
+/* A TCP connection: both sides' next sequence numbers. */
+struct sim_tcp {
+	struct sim_host *cli, *srv;
+	uint16_t cport, sport;
+	uint32_t cseq, sseq;
+	bool open;
+};
+
+struct sim_task {
+	uint64_t next; /* µs; SIM_NEVER = finished */
+	void (*step)(struct sim *s, struct sim_task *t);
+};
+
+#define sim_container_of(p, type, member) \
+	((type *)(void *)((char *)(p)-offsetof(type, member)))
+
+/* ---- run state (sim_pkt.c) --------------------------------------------- */
+
+/* Open the output pcap (classic, µs, Ethernet). Returns 0 and *out, or
+ * -errno / -ENOMEM. */
+int sim_create(const char *path, uint64_t seed, struct sim **out);
+/* Flush queued frames and close the file. Returns 0 or -errno (write
+ * error). Always frees s; NULL is a no-op returning 0. */
+int sim_destroy(struct sim *s);
+
+uint64_t sim_rand(struct sim *s);
+/* Uniform in [lo, hi] (inclusive). */
+uint64_t sim_range(struct sim *s, uint64_t lo, uint64_t hi);
+/* true with probability per_mille / 1000. */
+bool sim_chance(struct sim *s, unsigned per_mille);
+
+uint64_t sim_now(const struct sim *s);
+/* Write every queued frame stamped <= t, then set now = t. */
+int sim_advance(struct sim *s, uint64_t t);
+uint64_t sim_frames(const struct sim *s);  /* emitted, queued included */
+uint64_t sim_written(const struct sim *s); /* in the file */
+uint64_t sim_bytes(const struct sim *s);   /* in the file (wire) */
+uint64_t sim_last(const struct sim *s);    /* last written frame's time */
+/* Mark frames emitted from now on as attack traffic (truth: first frame). */
+void sim_set_attack(struct sim *s, bool on);
+uint64_t sim_attack_first_frame(const struct sim *s); /* 1-based, 0 = none */
+int sim_error(const struct sim *s); /* first write error, 0 if none */
+
+/* ---- frame builders (sim_pkt.c); t must be >= sim_now() ----------------- */
+
+void sim_send_arp(struct sim *s, uint64_t t, const uint8_t eth_dst[6],
+		  uint16_t op, const uint8_t sha[6], uint32_t spa,
+		  const uint8_t tha[6], uint32_t tpa);
+void sim_send_udp(struct sim *s, uint64_t t, struct sim_ep src,
+		  struct sim_ep dst, const void *pl, size_t len);
+void sim_send_tcp(struct sim *s, uint64_t t, struct sim_ep src,
+		  struct sim_ep dst, uint32_t seq, uint32_t ack,
+		  uint8_t flags, const void *pl, size_t len);
+
+#define SIM_FIN 0x01
+#define SIM_SYN 0x02
+#define SIM_RST 0x04
+#define SIM_PSH 0x08
+#define SIM_ACK 0x10
+
+uint16_t sim_port(struct sim *s, struct sim_host *h); /* next ephemeral */
+
+/* TCP helpers: each returns the time its last frame carries. */
+uint64_t sim_tcp_open(struct sim *s, struct sim_tcp *c, struct sim_host *cli,
+		      struct sim_host *srv, uint16_t sport, uint64_t t);
+uint64_t sim_tcp_send(struct sim *s, struct sim_tcp *c, bool from_cli,
+		      uint64_t t, const void *pl, size_t len);
+uint64_t sim_tcp_ack(struct sim *s, struct sim_tcp *c, bool from_cli,
+		     uint64_t t);
+/* FIN from the client (from_cli) or server, FIN back, last ACK. */
+uint64_t sim_tcp_close(struct sim *s, struct sim_tcp *c, bool from_cli,
+		       uint64_t t);
+
+/* ---- ground truth (sim_pkt.c) ------------------------------------------ */
+
+struct sim_op {
+	uint32_t cli, srv;
+	uint8_t unit, func;
+	bool attack;
+	uint64_t requests, exceptions;
+	uint64_t first, last;
+};
+
+void sim_truth_op(struct sim *s, const struct sim_host *cli,
+		  const struct sim_host *srv, uint8_t unit, uint8_t func,
+		  bool exception, uint64_t t);
+const struct sim_op *sim_truth_ops(const struct sim *s, size_t *n);
+
+/* ---- protocol generators ----------------------------------------------- */
+
+/* sim_modbus.c: a client polling one server over one connection. */
+struct sim_mb_item {
+	uint8_t func;
+	uint16_t addr, qty;
+	uint64_t period;  /* µs */
+	uint64_t due;
+};
+
+struct sim_mb_poll {
+	struct sim_task task;
+	struct sim_host *cli, *srv;
+	struct sim_tcp conn;
+	uint16_t tid;
+	uint8_t n_items;
+	struct sim_mb_item items[4];
+	unsigned write_per_mille; /* chance a poll is followed by a write */
+	uint64_t reconnect;       /* close and reopen this often, 0 = never */
+	uint64_t reconnect_at;
+	uint64_t ack_delay;       /* client's delayed ACK */
+};
+void sim_modbus_poll_step(struct sim *s, struct sim_task *t);
+
+/* One request/response on c (server's PLC answers; exceptions by chance
+ * unless exc_per_mille is 0). Returns the time of the last frame. */
+uint64_t sim_modbus_xact(struct sim *s, struct sim_tcp *c, uint64_t t,
+			 uint16_t tid, uint8_t unit, const uint8_t *pdu,
+			 size_t len, unsigned exc_per_mille);
+/* Build a request PDU into b (>= 260 bytes); returns its length. */
+size_t sim_modbus_req(struct sim *s, uint8_t *b, uint8_t func, uint16_t addr,
+		      uint16_t qty);
+const char *sim_modbus_name(uint8_t func);
+
+/* sim_net.c: ARP chatter, DHCP leases, DNS lookups. */
+struct sim_arp_chat {
+	struct sim_task task;
+	struct sim_host **hosts; /* who talks; [0] is the gateway */
+	size_t n_hosts;
+	uint64_t mean;           /* mean gap between exchanges */
+	uint64_t garp_every;     /* gratuitous ARP from each host */
+	uint64_t garp_next;
+	size_t garp_i;
+};
+void sim_arp_step(struct sim *s, struct sim_task *t);
+/* Gratuitous ARP (request form) from h at t. */
+void sim_arp_garp(struct sim *s, const struct sim_host *h, uint64_t t);
+/* who-has tpa from h; the owner (if any) answers. Returns the last time. */
+uint64_t sim_arp_resolve(struct sim *s, const struct sim_host *h,
+			 const struct sim_host *owner, uint32_t tpa,
+			 uint64_t t);
+
+struct sim_dhcp_client {
+	struct sim_task task;
+	struct sim_host *cli, *srv, *router, *dns;
+	uint32_t lease;    /* seconds */
+	uint32_t xid;
+	bool bound;
+};
+void sim_dhcp_step(struct sim *s, struct sim_task *t);
+
+struct sim_dns_client {
+	struct sim_task task;
+	struct sim_host *cli, *srv;
+	const char *const *names; /* queried in turn */
+	const uint32_t *answers;  /* A record per name, 0 = NXDOMAIN */
+	size_t n_names, i;
+	uint64_t period;
+};
+void sim_dns_step(struct sim *s, struct sim_task *t);
+/* One query/answer; returns the time of the answer. */
+uint64_t sim_dns_lookup(struct sim *s, struct sim_host *cli,
+			struct sim_host *srv, const char *name,
+			uint32_t answer, uint64_t t);
+
+#endif
