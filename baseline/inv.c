@@ -481,18 +481,20 @@ static void apply_conn(struct otw_inv *inv, const struct otw_ev_conn *e)
 
 /* --- ops ---------------------------------------------------------------- */
 
-#define OP_KEY_LEN 36
+#define OP_KEY_LEN 38
 
 static void op_key(uint8_t k[OP_KEY_LEN], const struct otw_ip *sip,
-		   const struct otw_ip *dip, uint16_t app, uint8_t unit,
-		   uint8_t func)
+		   const struct otw_ip *dip, uint16_t app, uint16_t unit,
+		   uint16_t func)
 {
 	memcpy(k, sip, 16);
 	memcpy(k + 16, dip, 16);
 	k[32] = (uint8_t)(app >> 8);
 	k[33] = (uint8_t)app;
-	k[34] = unit;
-	k[35] = func;
+	k[34] = (uint8_t)(unit >> 8);
+	k[35] = (uint8_t)unit;
+	k[36] = (uint8_t)(func >> 8);
+	k[37] = (uint8_t)func;
 }
 
 static void op_key_of(uint8_t k[OP_KEY_LEN], const struct otw_store_op *o)
@@ -529,9 +531,16 @@ static void apply_op(struct otw_inv *inv, const struct otw_ev_op *e)
 		o->app = e->app;
 		o->unit = e->unit;
 		o->func = e->func;
+		o->addr_lo = OTW_ADDR_NONE;
 		idx_place(&inv->op_ix, h, i);
 	}
 	o = &inv->op[i].r;
+	if (e->addr_lo != OTW_ADDR_NONE) {
+		if (o->addr_lo == OTW_ADDR_NONE || e->addr_lo < o->addr_lo)
+			o->addr_lo = e->addr_lo;
+		if (e->addr_hi > o->addr_hi)
+			o->addr_hi = e->addr_hi;
+	}
 	o->count += e->count;
 	o->responses += e->responses;
 	o->exceptions += e->exceptions;
@@ -899,6 +908,8 @@ static void json_op(FILE *f, const struct otw_store_op *o)
 	fprintf(f, ",\"unit\":%u,\"func\":%u", o->unit, o->func);
 	json_opt_str(f, "name", name);
 	json_opt_str(f, "category", cat);
+	if (o->addr_lo != OTW_ADDR_NONE)
+		fprintf(f, ",\"addr_lo\":%u,\"addr_hi\":%u", o->addr_lo, o->addr_hi);
 	fprintf(f, ",\"count\":%" PRIu64 ",\"responses\":%" PRIu64
 		   ",\"exceptions\":%" PRIu64 "}\n",
 		o->count, o->responses, o->exceptions);

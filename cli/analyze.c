@@ -10,6 +10,7 @@
 
 #include "cmds.h"
 #include "engine.h"
+#include "evjson.h"
 #include "inv.h"
 #include "otw_err.h"
 #include "otw_num.h"
@@ -18,6 +19,7 @@
 
 struct an_opts {
 	bool json;
+	bool events;     /* print raw events instead of the inventory */
 	bool bench;
 	unsigned bench_seconds;
 	uint32_t max_flows;
@@ -25,6 +27,7 @@ struct an_opts {
 
 struct an_sink {
 	struct otw_inv *inv; /* NULL: count only (bench) */
+	bool print;          /* --events */
 	uint64_t events;
 };
 
@@ -33,6 +36,9 @@ static void an_sink_fn(void *arg, const struct otw_ev *evs, uint16_t n)
 	struct an_sink *s = arg;
 
 	s->events += n;
+	if (s->print)
+		for (uint16_t i = 0; i < n; i++)
+			otw_evjson(stdout, &evs[i]);
 	if (s->inv == NULL)
 		return;
 	for (uint16_t i = 0; i < n; i++)
@@ -289,7 +295,7 @@ static int an_bench(const char *path, const struct an_opts *o)
 
 static void an_usage(FILE *f)
 {
-	fprintf(f, "usage: otwatch analyze [--json] [--max-flows N] FILE.pcap...\n"
+	fprintf(f, "usage: otwatch analyze [--json | --events] [--max-flows N] FILE.pcap...\n"
 		   "       otwatch analyze --bench [--seconds N] FILE.pcap\n");
 }
 
@@ -297,6 +303,7 @@ int otw_cmd_analyze(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "json", no_argument, 0, 'j' },
+		{ "events", no_argument, 0, 'e' },
 		{ "bench", no_argument, 0, 'b' },
 		{ "seconds", required_argument, 0, 's' },
 		{ "max-flows", required_argument, 0, 'f' },
@@ -318,6 +325,9 @@ int otw_cmd_analyze(int argc, char **argv)
 		switch (c) {
 		case 'j':
 			o.json = true;
+			break;
+		case 'e':
+			o.events = true;
 			break;
 		case 'b':
 			o.bench = true;
@@ -357,6 +367,7 @@ int otw_cmd_analyze(int argc, char **argv)
 		conf.max_flows = 1u << 18; /* offline: grows no further */
 	conf.sink = an_sink_fn;
 	conf.sink_arg = &sink;
+	sink.print = o.events;
 	if ((rc = otw_inv_create(&sink.inv)) != 0 ||
 	    (rc = otw_engine_create(&conf, &eng)) != 0) {
 		fprintf(stderr, "otwatch analyze: %s\n", otw_strerror(rc));
@@ -368,7 +379,9 @@ int otw_cmd_analyze(int argc, char **argv)
 			goto out;
 	otw_engine_flush(eng, true);
 	otw_engine_get_stats(eng, &st);
-	if (o.json)
+	if (o.events)
+		; /* the events were the output */
+	else if (o.json)
 		otw_inv_print_json(sink.inv, stdout);
 	else
 		otw_inv_print_table(sink.inv, stdout);

@@ -25,7 +25,27 @@
 	X(HTTP, 16, "http")         \
 	X(TLS, 17, "tls")           \
 	X(ICMP, 18, "icmp")         \
-	X(S7COMMPLUS, 19, "s7comm-plus")
+	X(S7COMMPLUS, 19, "s7comm-plus") \
+	X(SV, 20, "sv")             \
+	X(ETHERCAT, 21, "ethercat") \
+	X(ENIP_IO, 22, "enip-io")   \
+	X(PNIO_CM, 23, "pnio-cm")   \
+	X(SNMP, 24, "snmp")         \
+	X(SSH, 25, "ssh")           \
+	X(SMB, 26, "smb")           \
+	X(NTP, 27, "ntp")           \
+	X(FTP, 28, "ftp")           \
+	X(TELNET, 29, "telnet")     \
+	X(RDP, 30, "rdp")           \
+	X(VNC, 31, "vnc")           \
+	X(SYSLOG, 32, "syslog")     \
+	X(MDNS, 33, "mdns")         \
+	X(NBNS, 34, "nbns")         \
+	X(LLMNR, 35, "llmnr")       \
+	X(SSDP, 36, "ssdp")         \
+	X(STP, 37, "stp")           \
+	X(DHCPV6, 38, "dhcpv6")     \
+	X(UMAS, 39, "umas")
 
 enum otw_app {
 #define OTW_APP_ENUM(name, val, str) OTW_APP_##name = (val),
@@ -36,5 +56,7 @@ enum otw_app {
 
 /* Short lower-case name ("modbus"); "unknown" for ids out of range. */
 const char *otw_app_name(unsigned app);
+/* Name of an identity fact key (enum otw_attr, "firmware"); NULL if none. */
+const char *otw_attr_name(unsigned key);
 
 #endif

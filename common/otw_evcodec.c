@@ -36,7 +36,7 @@ int otw_ev_decode(const void *msg, size_t len, struct otw_ev_batch_hdr *hdr,
 	/* NNG message bodies are malloc-aligned, so the records are aligned */
 	e = (const struct otw_ev *)(const void *)((const uint8_t *)msg + sizeof(h));
 	for (uint16_t i = 0; i < h.count; i++)
-		if (e[i].kind < OTW_EV_DEVICE || e[i].kind > OTW_EV_OP)
+		if (e[i].kind < OTW_EV_DEVICE || e[i].kind > OTW_EV_ATTR)
 			return OTW_ECODEC;
 	*hdr = h;
 	*evs = e;

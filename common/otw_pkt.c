@@ -374,6 +374,8 @@ const char *otw_ip_str(const struct otw_ip *ip, char *buf, size_t len)
 			 ip->b[15]);
 		return buf;
 	}
+	if (otw_ip_is_mac(ip))
+		return otw_mac_str(ip->b + 10, buf, len);
 	/* RFC 5952: longest run (>1) of zero groups becomes "::" */
 	{
 		uint16_t g[8];

@@ -87,7 +87,30 @@ static inline bool otw_ip_is_v4(const struct otw_ip *ip)
 	return true;
 }
 
-/* Format as dotted quad or RFC 5952 text into buf (>= 46 bytes). */
+/* L2 talkers (GOOSE, Profinet RT, EtherCAT) have no IP; where a record is
+ * keyed by address they get a pseudo-address in the discard-only prefix
+ * 100::/64 (RFC 6666), which no real host uses: 100::<mac>. */
+static inline void otw_ip_from_mac(struct otw_ip *ip, const uint8_t mac[6])
+{
+	for (int i = 0; i < 10; i++)
+		ip->b[i] = 0;
+	ip->b[0] = 0x01;
+	for (int i = 0; i < 6; i++)
+		ip->b[10 + i] = mac[i];
+}
+
+static inline bool otw_ip_is_mac(const struct otw_ip *ip)
+{
+	if (ip->b[0] != 0x01)
+		return false;
+	for (int i = 1; i < 10; i++)
+		if (ip->b[i] != 0)
+			return false;
+	return true;
+}
+
+/* Format as dotted quad, RFC 5952 text, or the MAC of a pseudo-address
+ * (otw_ip_from_mac) into buf (>= 46 bytes). */
 const char *otw_ip_str(const struct otw_ip *ip, char *buf, size_t len);
 /* "aa:bb:cc:dd:ee:ff" into buf (>= 18 bytes). */
 const char *otw_mac_str(const uint8_t mac[6], char *buf, size_t len);

@@ -14,12 +14,14 @@
 #define OP_PROBE 8
 #define DEV_PROBE 8
 #define CLOSE_LINGER_NS 2000000000ull /* keep a closed flow for stray ACKs */
+#define ATTR_SLOTS 8192 /* facts already sent (hash only): repeats are dropped */
 
 struct op_agg {
 	struct otw_ip client, server;
 	uint16_t app;
-	uint8_t unit, func;
+	uint16_t unit, func;
 	uint32_t count, responses, exceptions;
+	uint32_t addr_lo, addr_hi;
 	uint64_t first_ns, last_ns;
 	uint32_t hash;
 	uint8_t used;
@@ -41,6 +43,7 @@ struct otw_engine {
 	uint32_t n_ops;
 	struct dev_ent *devs;
 	uint32_t dev_mask;
+	uint32_t *attr_seen;    /* ATTR_SLOTS hashes of sent facts, 0 = empty */
 	uint64_t now_ns;        /* newest packet time seen */
 	uint32_t sweep;         /* next flow slot the idle sweep looks at */
 	uint16_t n_batch;
@@ -78,6 +81,10 @@ int otw_engine_create(const struct otw_engine_conf *conf,
 		nd <<= 1;
 	if ((e->devs = calloc(nd, sizeof(*e->devs))) == NULL)
 		goto out_ops;
+	if ((e->attr_seen = calloc(ATTR_SLOTS, sizeof(*e->attr_seen))) == NULL) {
+		free(e->devs);
+		goto out_ops;
+	}
 	e->dev_mask = nd - 1;
 	e->st.flow_entry_bytes = sizeof(struct otw_flow);
 	*out = e;
@@ -95,6 +102,7 @@ void otw_engine_destroy(struct otw_engine *eng)
 {
 	if (eng == NULL)
 		return;
+	free(eng->attr_seen);
 	free(eng->devs);
 	free(eng->ops);
 	otw_flowtab_destroy(eng->flows);
@@ -251,6 +259,8 @@ static void op_emit(struct otw_engine *e, struct op_agg *o)
 	ev->u.op.app = o->app;
 	ev->u.op.unit = o->unit;
 	ev->u.op.func = o->func;
+	ev->u.op.addr_lo = o->addr_lo;
+	ev->u.op.addr_hi = o->addr_hi;
 	ev->u.op.count = o->count;
 	ev->u.op.responses = o->responses;
 	ev->u.op.exceptions = o->exceptions;
@@ -269,11 +279,11 @@ static void op_flush(struct otw_engine *e)
 	e->n_ops = 0;
 }
 
-void otw_engine_op(struct otw_engine *e, const struct otw_ip *client,
-		   const struct otw_ip *server, uint16_t app, uint8_t unit,
-		   uint8_t func, enum otw_op_kind kind, uint64_t ts)
+static void op_count(struct otw_engine *e, const struct otw_ip *client,
+		     const struct otw_ip *server, uint16_t app,
+		     const struct otw_op *op, uint64_t ts)
 {
-	uint64_t seed = (uint64_t)app << 16 | (uint64_t)unit << 8 | func;
+	uint64_t seed = (uint64_t)app << 32 | (uint64_t)op->unit << 16 | op->func;
 	uint32_t h = hash_bytes(client->b, 16, seed) ^ hash_bytes(server->b, 16, ~seed);
 	uint32_t i = h & (OP_SLOTS - 1);
 	struct op_agg *o = NULL;
@@ -284,8 +294,8 @@ void otw_engine_op(struct otw_engine *e, const struct otw_ip *client,
 			o = c;
 			break;
 		}
-		if (c->hash == h && c->app == app && c->unit == unit &&
-		    c->func == func && memcmp(&c->client, client, 16) == 0 &&
+		if (c->hash == h && c->app == app && c->unit == op->unit &&
+		    c->func == op->func && memcmp(&c->client, client, 16) == 0 &&
 		    memcmp(&c->server, server, 16) == 0)
 			goto found;
 	}
@@ -299,22 +309,98 @@ void otw_engine_op(struct otw_engine *e, const struct otw_ip *client,
 	o->client = *client;
 	o->server = *server;
 	o->app = app;
-	o->unit = unit;
-	o->func = func;
+	o->unit = op->unit;
+	o->func = op->func;
+	o->addr_lo = OTW_ADDR_NONE;
 	o->first_ns = ts;
 	e->n_ops++;
 	goto count;
 found:
 	o = &e->ops[i];
 count:
-	if (kind == OTW_OPK_REQUEST)
+	if (op->kind == OTW_OPK_REQUEST)
 		o->count++;
 	else
 		o->responses++;
-	if (kind == OTW_OPK_EXCEPTION)
+	if (op->kind == OTW_OPK_EXCEPTION)
 		o->exceptions++;
+	if (op->addr != OTW_ADDR_NONE) {
+		uint64_t hi = (uint64_t)op->addr + (op->naddr ? op->naddr : 1) - 1;
+		if (hi >= OTW_ADDR_NONE)
+			hi = OTW_ADDR_NONE - 1;
+		if (o->addr_lo == OTW_ADDR_NONE || op->addr < o->addr_lo)
+			o->addr_lo = op->addr;
+		if (hi > o->addr_hi)
+			o->addr_hi = (uint32_t)hi;
+	}
 	if (ts > o->last_ns)
 		o->last_ns = ts;
+}
+
+void otw_op_report(const struct otw_dctx *x, const struct otw_op *op)
+{
+	struct otw_ip l2c, l2s;
+	const struct otw_ip *c = x->client, *s = x->server;
+
+	if (c == NULL) { /* L2: sender and receiver by MAC pseudo-address */
+		otw_ip_from_mac(&l2c, x->pkt->smac);
+		otw_ip_from_mac(&l2s, x->pkt->dmac);
+		c = &l2c;
+		s = &l2s;
+	}
+	op_count(x->eng, c, s, op->app ? op->app : x->app, op, x->ts_ns);
+}
+
+/* ---- identity facts --------------------------------------------------- */
+
+void otw_attr_report(const struct otw_dctx *x, bool of_src, unsigned key,
+		     const char *val, size_t len)
+{
+	struct otw_engine *e = x->eng;
+	const struct otw_pkt *p = x->pkt;
+	const struct otw_ip *ip = of_src ? &p->src : &p->dst;
+	const uint8_t *mac = of_src ? p->smac : p->dmac;
+	struct otw_ev_attr *a;
+	char v[OTW_ATTR_VAL_MAX];
+	uint32_t h, *slot;
+	size_t n = 0;
+
+	if (key == 0 || key >= OTW_ATTR__COUNT)
+		return;
+	for (size_t i = 0; i < len && n < sizeof(v); i++) {
+		unsigned char ch = (unsigned char)val[i];
+		v[n++] = (char)(ch >= 0x20 && ch < 0x7f ? ch : ch >= 0x80 ? ch : '?');
+	}
+	while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '?' || v[n - 1] == 0))
+		n--;
+	if (n == 0)
+		return;
+	/* one fact per (device, key, value, app): drop repeats we sent */
+	h = hash_bytes((const uint8_t *)v, n,
+		       (uint64_t)key << 16 ^ x->app ^ (uint64_t)mix32(ip->b[15]) << 32);
+	h ^= hash_bytes(ip->b, 16, 0x9e37) ^ hash_bytes(mac, 6, 0x51);
+	h |= 1;
+	slot = &e->attr_seen[h & (ATTR_SLOTS - 1)];
+	if (*slot == h) {
+		e->st.attrs_repeated++;
+		return;
+	}
+	*slot = h;
+	a = &ev_new(e, OTW_EV_ATTR)->u.attr;
+	if (p->l3 != OTW_L3_NONE && p->l3 != OTW_L3_ARP && ip_is_unicast_host(ip)) {
+		a->ip = *ip;
+		a->has_ip = 1;
+	}
+	if (!(mac[0] & 1)) { /* not a group address */
+		memcpy(a->mac, mac, 6);
+		a->has_mac = 1;
+	}
+	a->vlan = p->vlan;
+	a->app = x->app;
+	a->key = (uint16_t)key;
+	a->len = (uint8_t)n;
+	a->ts_ns = x->ts_ns;
+	memcpy(a->val, v, n);
 }
 
 /* ---- flows ------------------------------------------------------------ */
@@ -432,6 +518,7 @@ static void flow_app(struct otw_engine *e, struct otw_flow *f,
 		.server = b_client ? &f->a : &f->b,
 		.state = f->app_state,
 		.from_client = src_is_a != b_client,
+		.app = f->app,
 		.gap = gap,
 		.ts_ns = ts,
 	};
@@ -443,6 +530,7 @@ static void flow_app(struct otw_engine *e, struct otw_flow *f,
 		if (d == NULL)
 			return;
 		f->app = d->app;
+		x.app = d->app;
 		if (!(f->state & OTW_FL_ORIG_KNOWN)) {
 			/* the protocol knows better than the port guess */
 			bool src_client = server_is_dst;
@@ -468,6 +556,22 @@ static void flow_app(struct otw_engine *e, struct otw_flow *f,
 	e->st.app_packets[f->app]++;
 	if (d->dissect(&c, &x) == OTW_MALFORMED)
 		e->st.app_malformed[f->app]++;
+}
+
+/* Non-IP frames go to the L2 dissector of their EtherType, if any. */
+static void l2_app(struct otw_engine *e, const struct otw_pkt *p, uint64_t ts)
+{
+	const struct otw_dissector *d = otw_registry_l2(p->ethertype);
+	struct otw_cur c;
+	struct otw_dctx x = { .eng = e, .pkt = p, .ts_ns = ts };
+
+	if (d == NULL)
+		return;
+	x.app = d->app;
+	c = otw_cur_make(p->l3p, p->l3_len);
+	e->st.app_packets[d->app]++;
+	if (d->dissect(&c, &x) == OTW_MALFORMED)
+		e->st.app_malformed[d->app]++;
 }
 
 void otw_engine_packet(struct otw_engine *e, const uint8_t *frame,
@@ -501,6 +605,7 @@ void otw_engine_packet(struct otw_engine *e, const uint8_t *frame,
 	if (p.l3 == OTW_L3_NONE) {
 		dev_seen(e, p.smac, p.vlan, NULL, OTW_LEARN_NONE, ts);
 		e->st.non_ip++;
+		l2_app(e, &p, ts);
 		return;
 	}
 	dev_seen(e, p.smac, p.vlan, ip_is_unicast_host(&p.src) ? &p.src : NULL,

@@ -42,6 +42,7 @@ struct otw_engine_stats {
 	uint64_t events;
 	uint64_t tcp_retrans;            /* segments already seen, not dissected */
 	uint64_t tcp_gaps;               /* segments after lost bytes */
+	uint64_t attrs_repeated;         /* identity facts already sent */
 	uint64_t app_packets[OTW_APP__COUNT];
 	uint64_t app_malformed[OTW_APP__COUNT];
 	uint64_t flow_table_bytes;       /* memory of the flow table */

@@ -26,6 +26,46 @@ struct mb_state {
 _Static_assert(sizeof(struct mb_state) == 24, "state layout");
 _Static_assert(sizeof(struct mb_state) <= OTW_APP_STATE_BYTES, "state size");
 
+struct opname {
+	const char *name;
+	const char *cat;
+};
+
+/* Modbus Application Protocol Specification V1.1b3 §6, plus the
+ * vendor-defined codes users care about (Schneider UMAS on 90). */
+static const struct opname modbus_ops[128] = {
+	[1] = { "read_coils", OTW_CAT_READ },
+	[2] = { "read_discrete_inputs", OTW_CAT_READ },
+	[3] = { "read_holding_registers", OTW_CAT_READ },
+	[4] = { "read_input_registers", OTW_CAT_READ },
+	[5] = { "write_single_coil", OTW_CAT_WRITE },
+	[6] = { "write_single_register", OTW_CAT_WRITE },
+	[7] = { "read_exception_status", OTW_CAT_DIAG },
+	[8] = { "diagnostics", OTW_CAT_DIAG },
+	[11] = { "get_comm_event_counter", OTW_CAT_DIAG },
+	[12] = { "get_comm_event_log", OTW_CAT_DIAG },
+	[15] = { "write_multiple_coils", OTW_CAT_WRITE },
+	[16] = { "write_multiple_registers", OTW_CAT_WRITE },
+	[17] = { "report_server_id", OTW_CAT_DIAG },
+	[20] = { "read_file_record", OTW_CAT_READ },
+	[21] = { "write_file_record", OTW_CAT_WRITE },
+	[22] = { "mask_write_register", OTW_CAT_WRITE },
+	[23] = { "read_write_multiple_registers", OTW_CAT_WRITE },
+	[24] = { "read_fifo_queue", OTW_CAT_READ },
+	[43] = { "encapsulated_interface_transport", OTW_CAT_DIAG },
+	[90] = { "schneider_umas", OTW_CAT_PROGRAM },
+	[125] = { "modicon_program", OTW_CAT_PROGRAM },
+	[126] = { "modicon_program", OTW_CAT_PROGRAM },
+};
+
+static const char *mb_op_name(unsigned app, unsigned func, const char **cat)
+{
+	if (app != OTW_APP_MODBUS || func >= 128 || modbus_ops[func].name == NULL)
+		return NULL;
+	*cat = modbus_ops[func].cat;
+	return modbus_ops[func].name;
+}
+
 /* MBAP: transaction id, protocol id (always 0), length, unit id (§4.1). */
 static bool mb_probe(const struct otw_cur *c, const struct otw_dctx *x)
 {
@@ -107,32 +147,38 @@ static enum otw_verdict mb_dissect(struct otw_cur *c, struct otw_dctx *x)
 		if (!otw_cur_u8(&pdu, &unit) || !otw_cur_u8(&pdu, &func))
 			break;
 		if (x->from_client) {
+			struct otw_op op = { .unit = unit, .func = func,
+					     .kind = OTW_OPK_REQUEST,
+					     .addr = OTW_ADDR_NONE };
 			mb_request(&st, tid, unit, func);
-			otw_engine_op(x->eng, x->client, x->server, OTW_APP_MODBUS,
-				      unit, func, OTW_OPK_REQUEST, x->ts_ns);
+			otw_op_report(x, &op);
 		} else {
 			/* exception responses set the top bit (§7) */
 			/* an unpaired response still counts: its request
 			 * may predate the capture, and a server answering
 			 * unasked is itself worth seeing */
-			uint8_t f = func & 0x7f;
-			(void)mb_response(&st, tid, unit, f);
-			otw_engine_op(x->eng, x->client, x->server,
-				      OTW_APP_MODBUS, unit, f,
-				      (func & 0x80) ? OTW_OPK_EXCEPTION
-						    : OTW_OPK_RESPONSE,
-				      x->ts_ns);
+			struct otw_op op = {
+				.unit = unit, .func = func & 0x7f,
+				.kind = (func & 0x80) ? OTW_OPK_EXCEPTION
+						      : OTW_OPK_RESPONSE,
+				.addr = OTW_ADDR_NONE,
+			};
+			(void)mb_response(&st, tid, unit, func & 0x7f);
+			otw_op_report(x, &op);
 		}
 	}
 	memcpy(x->state, &st, sizeof(st));
 	return v;
 }
 
-const struct otw_dissector otw_dis_modbus = {
+static const struct otw_dissector dis_modbus = {
 	.name = "modbus",
 	.app = OTW_APP_MODBUS,
 	.l4 = IPPROTO_TCP,
 	.port = MB_PORT,
 	.probe = mb_probe,
 	.dissect = mb_dissect,
+	.op_name = mb_op_name,
 };
+
+const struct otw_dissector *const otw_plugin_modbus[] = { &dis_modbus, NULL };

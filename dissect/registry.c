@@ -1,12 +1,67 @@
-/* The list of application dissectors. Adding one = one line here. */
+/* The list of application dissectors, flattened from the plug-ins' lists
+ * (built in, by the OTW_PLUGIN_* defines meson sets) into one table at
+ * start, with a per-app index so the per-packet lookup is one load. */
 #include "registry.h"
 
 #include <stddef.h>
 
-static const struct otw_dissector *const dissectors[] = {
-	&otw_dis_modbus,
+#include "otw_app.h"
+
+#define MAX_DISSECTORS 64
+
+static const struct otw_dissector *const *const plugins[] = {
+#ifdef OTW_PLUGIN_MODBUS
+	otw_plugin_modbus,
+#endif
+#ifdef OTW_PLUGIN_DNP3
+	otw_plugin_dnp3,
+#endif
+#ifdef OTW_PLUGIN_IEC104
+	otw_plugin_iec104,
+#endif
+#ifdef OTW_PLUGIN_ISO
+	otw_plugin_iso,
+#endif
+#ifdef OTW_PLUGIN_ENIP
+	otw_plugin_enip,
+#endif
+#ifdef OTW_PLUGIN_OPCUA
+	otw_plugin_opcua,
+#endif
+#ifdef OTW_PLUGIN_BACNET
+	otw_plugin_bacnet,
+#endif
+#ifdef OTW_PLUGIN_PROFINET
+	otw_plugin_profinet,
+#endif
+#ifdef OTW_PLUGIN_GOOSE
+	otw_plugin_goose,
+#endif
+#ifdef OTW_PLUGIN_ETHERCAT
+	otw_plugin_ethercat,
+#endif
+	NULL,
 };
-#define N_DISSECTORS (sizeof(dissectors) / sizeof(dissectors[0]))
+
+static const struct otw_dissector *table[MAX_DISSECTORS];
+static size_t n_table;
+static const struct otw_dissector *by_app[OTW_APP__COUNT]; /* L3+ only */
+
+/* Runs before main (and before any worker thread): the table is read-only
+ * afterwards. */
+__attribute__((constructor)) static void registry_build(void)
+{
+	for (size_t i = 0; plugins[i] != NULL; i++) {
+		for (size_t j = 0; plugins[i][j] != NULL; j++) {
+			const struct otw_dissector *d = plugins[i][j];
+			if (n_table == MAX_DISSECTORS)
+				return;
+			table[n_table++] = d;
+			if (d->l4 != 0 && d->app < OTW_APP__COUNT && by_app[d->app] == NULL)
+				by_app[d->app] = d;
+		}
+	}
+}
 
 const struct otw_dissector *otw_registry_match(const struct otw_cur *c,
 					       const struct otw_dctx *x,
@@ -14,9 +69,9 @@ const struct otw_dissector *otw_registry_match(const struct otw_cur *c,
 {
 	const struct otw_pkt *p = x->pkt;
 
-	for (size_t i = 0; i < N_DISSECTORS; i++) {
-		const struct otw_dissector *d = dissectors[i];
-		if (d->l4 != p->l4 || d->port == 0)
+	for (size_t i = 0; i < n_table; i++) {
+		const struct otw_dissector *d = table[i];
+		if (d->l4 == 0 || d->l4 != p->l4 || d->port == 0)
 			continue;
 		if (p->dport == d->port || p->sport == d->port) {
 			if (d->probe && !d->probe(c, x))
@@ -25,9 +80,9 @@ const struct otw_dissector *otw_registry_match(const struct otw_cur *c,
 			return d;
 		}
 	}
-	for (size_t i = 0; i < N_DISSECTORS; i++) {
-		const struct otw_dissector *d = dissectors[i];
-		if (d->l4 != p->l4 || d->port != 0 || d->probe == NULL)
+	for (size_t i = 0; i < n_table; i++) {
+		const struct otw_dissector *d = table[i];
+		if (d->l4 == 0 || d->l4 != p->l4 || d->port != 0 || d->probe == NULL)
 			continue;
 		if (d->probe(c, x)) {
 			*server_is_dst = p->dport < p->sport;
@@ -39,9 +94,25 @@ const struct otw_dissector *otw_registry_match(const struct otw_cur *c,
 
 const struct otw_dissector *otw_registry_get(unsigned app)
 {
-	for (size_t i = 0; i < N_DISSECTORS; i++)
-		if (dissectors[i]->app == app)
-			return dissectors[i];
+	return app < OTW_APP__COUNT ? by_app[app] : NULL;
+}
+
+const struct otw_dissector *otw_registry_l2(uint16_t ethertype)
+{
+	for (size_t i = 0; i < n_table; i++)
+		if (table[i]->l4 == 0 && table[i]->ethertype == ethertype)
+			return table[i];
+	return NULL;
+}
+
+const char *otw_registry_op_name(unsigned app, unsigned func, const char **cat)
+{
+	for (size_t i = 0; i < n_table; i++) {
+		const struct otw_dissector *d = table[i];
+		const char *n;
+		if (d->op_name && (n = d->op_name(app, func, cat)) != NULL)
+			return n;
+	}
 	return NULL;
 }
 
@@ -49,9 +120,9 @@ const struct otw_dissector *otw_registry_get(unsigned app)
  * opening was not seen. 0 when no dissector claims either port. */
 uint16_t otw_registry_server_port(uint8_t l4, uint16_t sport, uint16_t dport)
 {
-	for (size_t i = 0; i < N_DISSECTORS; i++) {
-		const struct otw_dissector *d = dissectors[i];
-		if (d->l4 == l4 && d->port != 0 &&
+	for (size_t i = 0; i < n_table; i++) {
+		const struct otw_dissector *d = table[i];
+		if (l4 != 0 && d->l4 == l4 && d->port != 0 &&
 		    (d->port == sport || d->port == dport))
 			return d->port;
 	}

@@ -1,10 +1,10 @@
-/* op table: key = src ip 16, dst ip 16, app be16, unit u8, func u8 (36
- * bytes); value = count, responses, exceptions, first_ns, last_ns, each
- * u64le (40 bytes). */
+/* op table: key = src ip 16, dst ip 16, app be16, unit be16, func be16
+ * (38 bytes); value = count, responses, exceptions, first_ns, last_ns, each
+ * u64le, then addr_lo, addr_hi u32le (48 bytes). */
 #include "store_int.h"
 
-#define OP_KEY_LEN 36
-#define OP_VAL_LEN 40
+#define OP_KEY_LEN 38
+#define OP_VAL_LEN 48
 
 static void pack_key(uint8_t k[OP_KEY_LEN], const struct otw_store_op *o)
 {
@@ -13,8 +13,8 @@ static void pack_key(uint8_t k[OP_KEY_LEN], const struct otw_store_op *o)
 	p = otw_put_bytes(p, o->src_ip.b, 16);
 	p = otw_put_bytes(p, o->dst_ip.b, 16);
 	p = otw_put_be16(p, o->app);
-	*p++ = o->unit;
-	*p = o->func;
+	p = otw_put_be16(p, o->unit);
+	(void)otw_put_be16(p, o->func);
 }
 
 static int decode(const uint8_t *k, size_t klen, const uint8_t *v,
@@ -26,13 +26,15 @@ static int decode(const uint8_t *k, size_t klen, const uint8_t *v,
 	memcpy(o->src_ip.b, k, 16);
 	memcpy(o->dst_ip.b, k + 16, 16);
 	o->app = otw_get_be16(k + 32);
-	o->unit = k[34];
-	o->func = k[35];
+	o->unit = otw_get_be16(k + 34);
+	o->func = otw_get_be16(k + 36);
 	o->count = otw_get_le64(v);
 	o->responses = otw_get_le64(v + 8);
 	o->exceptions = otw_get_le64(v + 16);
 	o->first_ns = otw_get_le64(v + 24);
 	o->last_ns = otw_get_le64(v + 32);
+	o->addr_lo = otw_get_le32(v + 40);
+	o->addr_hi = otw_get_le32(v + 44);
 	return 0;
 }
 
@@ -45,7 +47,9 @@ int otw_store_op_put(struct otw_txn *txn, const struct otw_store_op *o)
 	p = otw_put_le64(p, o->responses);
 	p = otw_put_le64(p, o->exceptions);
 	p = otw_put_le64(p, o->first_ns);
-	otw_put_le64(p, o->last_ns);
+	p = otw_put_le64(p, o->last_ns);
+	p = otw_put_le32(p, o->addr_lo);
+	(void)otw_put_le32(p, o->addr_hi);
 	return otw_store_raw_put(txn, OTW_DB_OP, k, sizeof(k), v, sizeof(v));
 }
 

@@ -17,7 +17,7 @@
 #include "otw_ev-t.h"
 
 /* Bumped whenever a key or value layout changes; checked at open. */
-#define OTW_STORE_SCHEMA 1
+#define OTW_STORE_SCHEMA 2
 
 /* Default map size: address space only, the file grows with the data. */
 #define OTW_STORE_MAP_DEFAULT ((size_t)4 << 30)
@@ -110,7 +110,8 @@ struct otw_store_conn {
 struct otw_store_op {
 	struct otw_ip src_ip, dst_ip;
 	uint16_t app;
-	uint8_t unit, func;
+	uint16_t unit, func;
+	uint32_t addr_lo, addr_hi; /* address range touched; lo OTW_ADDR_NONE: none */
 	uint64_t count, responses, exceptions;
 	uint64_t first_ns, last_ns;
 };

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Seed fuzz corpora from the shared captures (read in place).
 
-usage: mkcorpus.py PCAP_ROOT OUT_DIR
-Writes OUT_DIR/decode/ (whole Ethernet frames) and OUT_DIR/modbus/ (TCP
-payloads to or from port 502). Classic pcap only; pcapng files are skipped.
+usage: mkcorpus.py PCAP_ROOT TARGETS_TXT OUT_DIR
+Writes OUT_DIR/decode/ (whole Ethernet frames) and OUT_DIR/<target>/ (TCP or
+UDP payloads to or from the target's port, see targets.txt). Classic pcap
+only; pcapng files are skipped. A missing PCAP_ROOT gives empty corpora.
 """
 import hashlib, os, struct, sys
+
+MAX_PER_TARGET = 4000
 
 def frames(path):
     with open(path, 'rb') as f:
@@ -28,39 +31,61 @@ def frames(path):
         yield data[off:off + incl]
         off += incl
 
-def tcp_payload_502(fr):
-    if len(fr) < 54 or fr[12:14] != b'\x08\x00':
+def l4_payload(fr):
+    """(l4, sport, dport, payload) of an untagged IPv4 TCP/UDP frame."""
+    if len(fr) < 42 or fr[12:14] != b'\x08\x00':
         return None
     ihl = (fr[14] & 15) * 4
-    if fr[23] != 6:
-        return None
+    proto = fr[23]
     t = 14 + ihl
-    sp, dp = struct.unpack('>HH', fr[t:t + 4])
-    if 502 not in (sp, dp):
+    if proto not in (6, 17) or len(fr) < t + 8:
         return None
-    doff = (fr[t + 12] >> 4) * 4
-    pay = fr[t + doff:]
-    return pay or None
+    sp, dp = struct.unpack('>HH', fr[t:t + 4])
+    if proto == 6:
+        if len(fr) < t + 20:
+            return None
+        pay = fr[t + (fr[t + 12] >> 4) * 4:]
+    else:
+        pay = fr[t + 8:]
+    return proto, sp, dp, pay
 
 def main():
-    root, out = sys.argv[1], sys.argv[2]
-    for sub in ('decode', 'modbus'):
+    root, targets_txt, out = sys.argv[1], sys.argv[2], sys.argv[3]
+    targets = {}
+    for line in open(targets_txt):
+        w = line.split()
+        if len(w) == 3 and not w[0].startswith('#'):
+            targets[(int(w[1]), int(w[2]))] = w[0]
+    n = {'decode': 0}
+    n.update({t: 0 for t in targets.values()})
+    for sub in n:
         os.makedirs(os.path.join(out, sub), exist_ok=True)
-    n = {'decode': 0, 'modbus': 0}
+
+    def save(sub, blob):
+        if not blob or n[sub] >= MAX_PER_TARGET:
+            return
+        name = hashlib.sha1(blob).hexdigest()
+        with open(os.path.join(out, sub, name), 'wb') as f:
+            f.write(blob)
+        n[sub] += 1
+
     for dirpath, _, files in os.walk(root):
         for fn in sorted(files):
             if not fn.endswith('.pcap'):
                 continue
             for i, fr in enumerate(frames(os.path.join(dirpath, fn))):
-                if i >= 200:
+                if i >= 300:
                     break
-                for sub, blob in (('decode', fr), ('modbus', tcp_payload_502(fr))):
-                    if not blob or n[sub] >= 4000:
-                        continue
-                    name = hashlib.sha1(blob).hexdigest()
-                    with open(os.path.join(out, sub, name), 'wb') as f:
-                        f.write(blob)
-                    n[sub] += 1
+                save('decode', fr)
+                r = l4_payload(fr)
+                if r is None:
+                    continue
+                proto, sp, dp, pay = r
+                for port in (dp, sp):
+                    t = targets.get((proto, port))
+                    if t:
+                        save(t, pay)
+                        break
     print('corpus:', n)
 
 if __name__ == '__main__':
