@@ -6,7 +6,7 @@
 set -uo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 cd "$src"
-fuzz_secs=${OTW_FUZZ_SECONDS:-15}
+fuzz_secs=${OTW_FUZZ_SECONDS:-8}
 "$src/deploy/install-deps.sh" || exit 1
 [ "$(id -u)" -eq 0 ] && "$src/deploy/hugepages.sh" 512 >/dev/null
 

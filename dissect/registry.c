@@ -40,6 +40,54 @@ static const struct otw_dissector *const *const plugins[] = {
 #ifdef OTW_PLUGIN_ETHERCAT
 	otw_plugin_ethercat,
 #endif
+#ifdef OTW_PLUGIN_DHCP
+	otw_plugin_dhcp,
+#endif
+#ifdef OTW_PLUGIN_DNS
+	otw_plugin_dns,
+#endif
+#ifdef OTW_PLUGIN_NTP
+	otw_plugin_ntp,
+#endif
+#ifdef OTW_PLUGIN_SNMP
+	otw_plugin_snmp,
+#endif
+#ifdef OTW_PLUGIN_SSDP
+	otw_plugin_ssdp,
+#endif
+#ifdef OTW_PLUGIN_SYSLOG
+	otw_plugin_syslog,
+#endif
+#ifdef OTW_PLUGIN_HTTP
+	otw_plugin_http,
+#endif
+#ifdef OTW_PLUGIN_TLS
+	otw_plugin_tls,
+#endif
+#ifdef OTW_PLUGIN_SSH
+	otw_plugin_ssh,
+#endif
+#ifdef OTW_PLUGIN_SMB
+	otw_plugin_smb,
+#endif
+#ifdef OTW_PLUGIN_FTP
+	otw_plugin_ftp,
+#endif
+#ifdef OTW_PLUGIN_TELNET
+	otw_plugin_telnet,
+#endif
+#ifdef OTW_PLUGIN_RDP
+	otw_plugin_rdp,
+#endif
+#ifdef OTW_PLUGIN_VNC
+	otw_plugin_vnc,
+#endif
+#ifdef OTW_PLUGIN_LLDP
+	otw_plugin_lldp,
+#endif
+#ifdef OTW_PLUGIN_LLC
+	otw_plugin_llc,
+#endif
 	NULL,
 };
 
@@ -99,6 +147,8 @@ const struct otw_dissector *otw_registry_get(unsigned app)
 
 const struct otw_dissector *otw_registry_l2(uint16_t ethertype)
 {
+	if (ethertype < 0x0600) /* an 802.3 length: LLC frames */
+		ethertype = OTW_ETHERTYPE_LLC;
 	for (size_t i = 0; i < n_table; i++)
 		if (table[i]->l4 == 0 && table[i]->ethertype == ethertype)
 			return table[i];

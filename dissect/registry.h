@@ -80,6 +80,9 @@ const struct otw_dissector *otw_registry_match(const struct otw_cur *c,
 uint16_t otw_registry_server_port(uint8_t l4, uint16_t sport, uint16_t dport);
 /* Dissector by app id, NULL if none. */
 const struct otw_dissector *otw_registry_get(unsigned app);
+/* The .ethertype of the L2 dissector of 802.3 length frames (LLC/SNAP:
+ * STP, CDP): any EtherType value under 0x0600 is looked up as this. */
+#define OTW_ETHERTYPE_LLC 0x0001
 /* L2 dissector for an EtherType, NULL if none. */
 const struct otw_dissector *otw_registry_l2(uint16_t ethertype);
 /* Name of an operation, asking every dissector (see op_name). */
@@ -110,7 +113,9 @@ void otw_attr_report(const struct otw_dctx *x, bool of_src, unsigned key,
  * dissectors (one per transport/EtherType it takes). */
 #define OTW_PLUGIN_LIST(X) \
 	X(modbus) X(dnp3) X(iec104) X(iso) X(enip) X(opcua) X(bacnet) \
-	X(profinet) X(goose) X(ethercat)
+	X(profinet) X(goose) X(ethercat) \
+	X(dhcp) X(dns) X(ntp) X(snmp) X(ssdp) X(syslog) X(http) X(tls) \
+	X(ssh) X(smb) X(ftp) X(telnet) X(rdp) X(vnc) X(lldp) X(llc)
 #define OTW_PLUGIN_DECL(n) \
 	extern const struct otw_dissector *const otw_plugin_##n[];
 OTW_PLUGIN_LIST(OTW_PLUGIN_DECL)
