@@ -8,7 +8,7 @@
 set -eu
 B=${1:-./build}
 N=${2:-1200000}
-OTW=$B/cli/otwatch
+OTW=$B/otwatch
 [ -x "$OTW" ] || { echo "bench: $OTW not built (arg 1 = build dir)" >&2; exit 1; }
 BENCH_SECONDS=${BENCH_SECONDS:-5}
 RUN_SECONDS=${RUN_SECONDS:-20}

@@ -29,6 +29,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
+#include <rte_pause.h>
 #include <rte_memzone.h>
 #include <rte_ring.h>
 
@@ -59,6 +60,7 @@ struct cap_opts {
 	unsigned ring_size;
 	unsigned pool_size;
 	bool pace;
+	bool lossless;           /* a file, not a wire: wait, never drop */
 	unsigned exit_on_idle_s; /* 0: never */
 	unsigned start_wait_s;   /* hold rx until the workers attach */
 	int ready_fd;            /* -1: none */
@@ -116,6 +118,8 @@ static void usage(FILE *f)
 		"  --pool-size N      mbufs in the pool (default 16383)\n"
 		"  --pace             replay pcap vdevs at capture pace (packet time)\n"
 		"  --fast             as fast as possible (default)\n"
+		"  --lossless         a full ring waits for its worker instead of\n"
+		"                     dropping (for files: a wire cannot wait)\n"
 		"  --exit-on-idle S   exit 0 once traffic started, then no packet\n"
 		"                     for S seconds and every ring is empty\n"
 		"  --ready-fd FD      write \"ready\\n\" to FD once rings exist\n"
@@ -132,6 +136,7 @@ static int parse_opts(int argc, char **argv, struct cap_opts *o)
 		{ "pool-size", required_argument, NULL, 'p' },
 		{ "pace", no_argument, NULL, 'P' },
 		{ "fast", no_argument, NULL, 'F' },
+		{ "lossless", no_argument, NULL, 'L' },
 		{ "exit-on-idle", required_argument, NULL, 'i' },
 		{ "ready-fd", required_argument, NULL, 'R' },
 		{ "start-wait", required_argument, NULL, 's' },
@@ -145,6 +150,7 @@ static int parse_opts(int argc, char **argv, struct cap_opts *o)
 	o->ring_size = 4096;
 	o->pool_size = 16383;
 	o->pace = false;
+	o->lossless = false;
 	o->exit_on_idle_s = 0;
 	o->ready_fd = -1;
 	o->start_wait_s = 30;
@@ -167,6 +173,9 @@ static int parse_opts(int argc, char **argv, struct cap_opts *o)
 			break;
 		case 'F':
 			o->pace = false;
+			break;
+		case 'L':
+			o->lossless = true;
 			break;
 		case 'i':
 			rc = otw_parse_uint(optarg, 1, 86400, &o->exit_on_idle_s);
@@ -238,7 +247,9 @@ fail:
 	return OTW_EDPDK;
 }
 
-/* Enqueue what is staged, one burst per worker; the rest is a counted drop. */
+/* Enqueue what is staged, one burst per worker; the rest is a counted drop.
+ * --lossless (replaying a file, where nothing is lost by waiting) retries
+ * until the worker makes room, and counts the waits instead. */
 static void cap_flush(struct cap *cap)
 {
 	for (unsigned w = 0; w < cap->o.n_workers; w++) {
@@ -250,6 +261,13 @@ static void cap_flush(struct cap *cap)
 			continue;
 		sent = rte_ring_enqueue_burst(cap->ring[w], (void **)cap->stage[w], n,
 					      NULL);
+		while (cap->o.lossless && sent < n && !cap_stop) {
+			OTW_STAT_ADD(rs->waits, 1);
+			rte_pause();
+			sent += rte_ring_enqueue_burst(cap->ring[w],
+						       (void **)&cap->stage[w][sent],
+						       n - sent, NULL);
+		}
 		if (unlikely(sent < n)) {
 			rte_pktmbuf_free_bulk(&cap->stage[w][sent], n - sent);
 			OTW_STAT_ADD(rs->drops, n - sent);
@@ -428,8 +446,8 @@ static void cap_log_totals(const struct cap *cap)
 	for (unsigned w = 0; w < cap->o.n_workers; w++) {
 		otw_log(LOG_INFO,
 			"event=ring_totals ring=%u enqueued=%" PRIu64
-			" drops=%" PRIu64,
-			w, s->ring[w].enqueued, s->ring[w].drops);
+			" drops=%" PRIu64 " waits=%" PRIu64,
+			w, s->ring[w].enqueued, s->ring[w].drops, s->ring[w].waits);
 		enq += s->ring[w].enqueued;
 		drops += s->ring[w].drops;
 	}

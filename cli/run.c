@@ -55,7 +55,7 @@ struct run_opts {
 	unsigned mem_mb;
 	unsigned until_idle_s;
 	unsigned ring_size, pool_size; /* 0: capture's default */
-	bool pace, loop, no_baseline;
+	bool pace, loop, no_baseline, lossy;
 };
 
 struct child {
@@ -142,7 +142,7 @@ static void usage(FILE *f)
 		"                   [--workers N] [--store DIR] [--events URL]\n"
 		"                   [--file-prefix P] [--hugepages-mb MB] [--until-idle S]\n"
 		"                   [--pace] [--ring-size N] [--pool-size N] [--eal ARG]...\n"
-		"                   [--no-baseline]\n"
+		"                   [--lossy] [--no-baseline]\n"
 		"  --pcap FILE        replay a capture (net_pcap vdev); --loop: forever\n"
 		"  --iface IF         capture an interface (net_af_packet vdev)\n"
 		"  --vdev ARGS        any DPDK vdev, repeatable (e.g. net_pcap1,iface=eth1)\n"
@@ -156,6 +156,8 @@ static void usage(FILE *f)
 		"                     when root and too few 2 MiB pages are free\n"
 		"  --until-idle S     stop once traffic started, then none for S seconds\n"
 		"  --pace             replay --pcap at capture speed (default: fast)\n"
+		"  --lossy            let --pcap replay drop on full rings like a live\n"
+		"                     port (default: wait; always so with --loop)\n"
 		"  --no-baseline      do not start otw-baseline (something else pulls)\n",
 		OTW_MAX_WORKERS, OTW_STORE_DIR_DEFAULT, OTW_EV_URL_DEFAULT);
 }
@@ -176,6 +178,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{ "ring-size", required_argument, NULL, 'R' },
 		{ "pool-size", required_argument, NULL, 'P' },
 		{ "pace", no_argument, NULL, 'a' },
+		{ "lossy", no_argument, NULL, 'Y' },
 		{ "loop", no_argument, NULL, 'l' },
 		{ "no-baseline", no_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
@@ -215,6 +218,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		case 'R': rc = otw_parse_uint(optarg, 64, 1u << 20, &o->ring_size); break;
 		case 'P': rc = otw_parse_uint(optarg, 1024, 1u << 24, &o->pool_size); break;
 		case 'a': o->pace = true; break;
+		case 'Y': o->lossy = true; break;
 		case 'l': o->loop = true; break;
 		case 'B': o->no_baseline = true; break;
 		case 'h': usage(stdout); exit(0);
@@ -569,6 +573,8 @@ int otw_cmd_run(int argc, char **argv)
 	av_add(&av, "--ready-fd=%d", fds[1]);
 	if (o.pace)
 		av_add(&av, "--pace");
+	if (o.pcap != NULL && !o.loop && !o.lossy)
+		av_add(&av, "--lossless");
 	if (o.until_idle_s != 0)
 		av_add(&av, "--exit-on-idle=%u", o.until_idle_s);
 	if (o.ring_size != 0)

@@ -62,7 +62,8 @@ struct otw_stats_ring {
 	_Alignas(OTW_STATS_LINE) uint64_t enqueued; /* packets */
 	uint64_t drops; /* ring full: freed by capture, never stalls */
 	uint64_t enq_bytes;
-	uint8_t pad[40];
+	uint64_t waits; /* --lossless: full ring, capture waited */
+	uint8_t pad[32];
 };
 _Static_assert(sizeof(struct otw_stats_ring) == 64, "shm size");
 
