@@ -14,7 +14,9 @@
 	X(EFULL, -1008, "table full")                                       \
 	X(ENOTFOUND, -1009, "not found")                                    \
 	X(EUSAGE, -1010, "bad command-line usage")                          \
-	X(ECONF, -1011, "bad configuration")
+	X(ECONF, -1011, "bad configuration")                                \
+	X(ECRYPTO, -1012, "cryptography (OpenSSL) error")                   \
+	X(EHTTP, -1013, "web server error")
 
 enum {
 #define OTW_ERR_ENUM(name, val, msg) OTW_##name = (val),

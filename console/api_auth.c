@@ -1,0 +1,260 @@
+/* /api/v1/session (sign in/out, lockout) and /api/v1/users (admin). */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "auth.h"
+#include "http.h"
+#include "otw_err.h"
+
+static const char *str_field(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static bool valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= OTW_USER_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_' || c == '@'))
+			return false;
+	}
+	return true;
+}
+
+static cJSON *sess_json(const struct otw_sess *s)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "username", s->user);
+	cJSON_AddStringToObject(o, "role", otw_role_name(s->role));
+	cJSON_AddStringToObject(o, "csrf_token", s->csrf);
+	return o;
+}
+
+/* Sign in. Wrong name and wrong password look the same from outside; the
+ * account locks after lock_failures misses in a row. */
+static void session_post(struct otw_req *r)
+{
+	const char *name = str_field(r->body, "username");
+	const char *pw = str_field(r->body, "password");
+	struct otw_store_user u;
+	struct otw_txn *txn;
+	struct otw_sess s;
+	uint64_t now = otw_now_ns();
+	bool ok;
+	int rc;
+
+	if (name == NULL || pw == NULL || !valid_name(name) || strlen(pw) > OTW_PW_MAX) {
+		otw_reply_error(r, 400, "send {\"username\":..., \"password\":...}");
+		return;
+	}
+	if ((rc = otw_store_txn_begin(r->c->st, true, &txn)) != 0) {
+		otw_reply_error(r, 500, otw_strerror(rc));
+		return;
+	}
+	if ((rc = otw_store_user_get(txn, name, &u)) != 0) {
+		/* as slow as a real check: no user-name probing by timing */
+		struct otw_store_user dummy = { .iterations = OTW_PW_ITERATIONS };
+		(void)otw_pw_check(&dummy, pw);
+		otw_store_txn_abort(txn);
+		otw_reply_error(r, 401, "wrong user name or password");
+		return;
+	}
+	if (u.locked_until_ns > now) {
+		otw_store_txn_abort(txn);
+		otw_reply_error(r, 423, "account locked after repeated failures; try later");
+		return;
+	}
+	ok = otw_pw_check(&u, pw);
+	if (ok) {
+		u.failed = 0;
+		u.last_login_ns = now;
+	} else if (++u.failed >= r->c->lock_failures) {
+		u.failed = 0;
+		u.locked_until_ns = now + r->c->lock_ns;
+	}
+	if ((rc = otw_store_user_put(txn, &u)) != 0 ||
+	    (rc = otw_store_txn_commit(txn)) != 0) {
+		if (rc == 0)
+			otw_store_txn_abort(txn);
+		otw_reply_error(r, 500, otw_strerror(rc));
+		return;
+	}
+	if (!ok) {
+		otw_reply_error(r, 401, "wrong user name or password");
+		return;
+	}
+	if (otw_sess_new(r->c->sess, u.name, u.role, now, &s) != 0) {
+		otw_reply_error(r, 500, "cannot create a session");
+		return;
+	}
+	r->sess = s;
+	r->has_sess = true;
+	otw_audit(r, "sign_in", u.name);
+	{
+		char hdr[256], *txt;
+		cJSON *o = sess_json(&s);
+		snprintf(hdr, sizeof(hdr),
+			 "Set-Cookie: otw_sid=%s; Path=/; Secure; HttpOnly; SameSite=Strict\r\n",
+			 s.id);
+		txt = cJSON_PrintUnformatted(o);
+		cJSON_Delete(o);
+		otw_reply_raw(r->conn, 200, "application/json", hdr, txt ? txt : "{}",
+			      txt ? strlen(txt) : 2);
+		cJSON_free(txt);
+	}
+}
+
+static void session_get(struct otw_req *r)
+{
+	otw_reply_json(r, 200, sess_json(&r->sess));
+}
+
+static void session_delete(struct otw_req *r)
+{
+	otw_sess_drop(r->c->sess, r->sess.id);
+	otw_audit(r, "sign_out", r->sess.user);
+	otw_reply_raw(r->conn, 204, "application/json",
+		      "Set-Cookie: otw_sid=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0\r\n",
+		      "", 0);
+}
+
+static int user_one(void *arg, const struct otw_store_user *u)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "username", u->name);
+	cJSON_AddStringToObject(o, "role", otw_role_name(u->role) ? otw_role_name(u->role) : "?");
+	if (u->last_login_ns != 0) {
+		char b[32];
+		time_t t = (time_t)(u->last_login_ns / 1000000000ull);
+		struct tm tm;
+		strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+		cJSON_AddStringToObject(o, "last_login", b);
+	}
+	cJSON_AddBoolToObject(o, "locked", u->locked_until_ns > otw_now_ns());
+	cJSON_AddItemToArray(arg, o);
+	return 0;
+}
+
+static void users_get(struct otw_req *r)
+{
+	struct otw_txn *txn;
+	cJSON *arr = cJSON_CreateArray(), *o;
+	int rc;
+
+	if ((rc = otw_store_txn_begin(r->c->st, false, &txn)) == 0) {
+		rc = otw_store_user_foreach(txn, user_one, arr);
+		otw_store_txn_abort(txn);
+	}
+	if (rc != 0) {
+		cJSON_Delete(arr);
+		otw_reply_error(r, 500, otw_strerror(rc));
+		return;
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddItemToObject(o, "items", arr);
+	otw_reply_json(r, 200, o);
+}
+
+static void users_post(struct otw_req *r)
+{
+	const char *name = str_field(r->body, "username");
+	const char *role = str_field(r->body, "role");
+	const char *pw = str_field(r->body, "password");
+	const char *why;
+	struct otw_store_user u = { 0 };
+	struct otw_txn *txn;
+	int rc;
+
+	if (name == NULL || role == NULL || pw == NULL) {
+		otw_reply_error(r, 400, "send {\"username\",\"role\",\"password\"}");
+		return;
+	}
+	if (!valid_name(name)) {
+		otw_reply_error(r, 400, "user names are 1-63 of A-Z a-z 0-9 . - _ @");
+		return;
+	}
+	if ((u.role = (uint8_t)otw_role_parse(role)) == 0) {
+		otw_reply_error(r, 400, "role must be admin, analyst or readonly");
+		return;
+	}
+	if ((why = otw_pw_policy(pw)) != NULL) {
+		otw_reply_error(r, 400, why);
+		return;
+	}
+	snprintf(u.name, sizeof(u.name), "%s", name);
+	u.created_ns = u.pw_changed_ns = otw_now_ns();
+	if ((rc = otw_pw_set(&u, pw)) != 0 ||
+	    (rc = otw_store_txn_begin(r->c->st, true, &txn)) != 0) {
+		otw_reply_error(r, 500, otw_strerror(rc));
+		return;
+	}
+	{
+		struct otw_store_user old;
+		if (otw_store_user_get(txn, name, &old) == 0) {
+			otw_store_txn_abort(txn);
+			otw_reply_error(r, 409, "that user exists");
+			return;
+		}
+	}
+	if ((rc = otw_store_user_put(txn, &u)) != 0 || (rc = otw_store_txn_commit(txn)) != 0) {
+		if (rc != 0)
+			otw_reply_error(r, 500, otw_strerror(rc));
+		return;
+	}
+	otw_audit(r, "user_add", name);
+	{
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "username", u.name);
+		cJSON_AddStringToObject(o, "role", otw_role_name(u.role));
+		otw_reply_json(r, 201, o);
+	}
+}
+
+static void users_delete(struct otw_req *r)
+{
+	struct otw_txn *txn;
+	int rc;
+
+	if (strcmp(r->rest, r->sess.user) == 0) {
+		otw_reply_error(r, 409, "you cannot delete yourself");
+		return;
+	}
+	if ((rc = otw_store_txn_begin(r->c->st, true, &txn)) != 0) {
+		otw_reply_error(r, 500, otw_strerror(rc));
+		return;
+	}
+	rc = otw_store_user_del(txn, r->rest);
+	if (rc != 0) {
+		otw_store_txn_abort(txn);
+		otw_reply_error(r, rc == OTW_ENOTFOUND ? 404 : 500,
+				rc == OTW_ENOTFOUND ? "no such user" : otw_strerror(rc));
+		return;
+	}
+	if ((rc = otw_store_txn_commit(txn)) != 0) {
+		otw_reply_error(r, 500, otw_strerror(rc));
+		return;
+	}
+	otw_sess_drop_user(r->c->sess, r->rest);
+	otw_audit(r, "user_delete", r->rest);
+	otw_reply_json(r, 204, NULL);
+}
+
+const struct otw_route otw_routes_auth[] = {
+	{ "POST", "/api/v1/session", 0, session_post, "sign in" },
+	{ "GET", "/api/v1/session", OTW_ROLE_READONLY, session_get, "who am I" },
+	{ "DELETE", "/api/v1/session", OTW_ROLE_READONLY, session_delete, "sign out" },
+	{ "GET", "/api/v1/users", OTW_ROLE_ADMIN, users_get, "list users" },
+	{ "POST", "/api/v1/users", OTW_ROLE_ADMIN, users_post, "add a user" },
+	{ "DELETE", "/api/v1/users/", OTW_ROLE_ADMIN, users_delete, "delete a user" },
+	{ NULL, NULL, 0, NULL, NULL },
+};

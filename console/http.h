@@ -1,0 +1,69 @@
+/* Shared by the console's request handlers: the request context, JSON
+ * replies, and the route table entry type. */
+#ifndef OTW_HTTP_H
+#define OTW_HTTP_H
+
+#include <cjson/cJSON.h>
+#include <civetweb.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sess.h"
+#include "store.h"
+
+#define OTW_BODY_MAX (64 * 1024)
+
+struct otw_console {
+	struct mg_context *ctx;
+	struct otw_store *st;
+	struct otw_sesstab *sess;
+	char www[4096];
+	char pem[4096];
+	unsigned lock_failures;     /* failed sign-ins before a lockout */
+	uint64_t lock_ns;           /* lockout length */
+};
+
+/* One request, once routed and authenticated. */
+struct otw_req {
+	struct mg_connection *conn;
+	const struct mg_request_info *ri;
+	struct otw_console *c;
+	struct otw_sess sess;       /* valid when has_sess */
+	bool has_sess;
+	const char *rest;           /* path after the route's prefix */
+	cJSON *body;                /* parsed JSON body of POST/PUT/PATCH */
+};
+
+typedef void (*otw_handler)(struct otw_req *r);
+
+struct otw_route {
+	const char *method;
+	const char *path;   /* exact, or a prefix when it ends with '/' */
+	uint8_t role;       /* minimum role; 0 = no session needed */
+	otw_handler fn;
+	const char *what;   /* one line for the docs/role matrix */
+};
+
+/* Replies. json_reply takes ownership of body (may be NULL for 204). */
+void otw_reply_json(struct otw_req *r, int status, cJSON *body);
+void otw_reply_error(struct otw_req *r, int status, const char *msg);
+void otw_reply_raw(struct mg_connection *conn, int status, const char *ctype,
+		   const char *extra_headers, const char *body, size_t len);
+
+/* Query parameter name as an unsigned in [min, max], else def. */
+unsigned otw_query_uint(const struct otw_req *r, const char *name,
+			unsigned def, unsigned min, unsigned max);
+/* Query parameter name into buf ("" when absent); false when too long. */
+bool otw_query_str(const struct otw_req *r, const char *name, char *buf,
+		   size_t len);
+
+uint64_t otw_now_ns(void);
+/* Audit line for a change (stderr, key=value) until the audit table lands. */
+void otw_audit(const struct otw_req *r, const char *action, const char *object);
+
+/* Route tables of each API module (NULL-terminated by fn == NULL). */
+extern const struct otw_route otw_routes_auth[];
+extern const struct otw_route otw_routes_inv[];
+
+#endif
