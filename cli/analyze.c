@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cmds.h"
@@ -14,12 +15,14 @@
 #include "inv.h"
 #include "otw_err.h"
 #include "otw_num.h"
+#include "store.h"
 
 #define TICK_EVERY 65536 /* packets between engine ticks (packet clock) */
 
 struct an_opts {
 	bool json;
 	bool events;     /* print raw events instead of the inventory */
+	const char *store; /* also save the inventory into this store */
 	bool bench;
 	unsigned bench_seconds;
 	uint32_t max_flows;
@@ -293,9 +296,37 @@ static int an_bench(const char *path, const struct an_opts *o)
 	return 0;
 }
 
+/* --store: merge what this run learned into a store (as otw-baseline
+ * would), so the console can serve an offline analysis. */
+static int an_save(struct otw_inv *inv, const char *dir)
+{
+	struct otw_store *st;
+	struct otw_txn *txn;
+	int rc;
+
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+		fprintf(stderr, "otwatch analyze: cannot create %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	if ((rc = otw_store_open(dir, 0, 0, &st)) != 0) {
+		fprintf(stderr, "otwatch analyze: store %s: %s\n", dir, otw_strerror(rc));
+		return -1;
+	}
+	if ((rc = otw_store_txn_begin(st, true, &txn)) == 0) {
+		if ((rc = otw_inv_save_dirty(inv, txn)) == 0)
+			rc = otw_store_txn_commit(txn);
+		else
+			otw_store_txn_abort(txn);
+	}
+	otw_store_close(st);
+	if (rc != 0)
+		fprintf(stderr, "otwatch analyze: saving to %s: %s\n", dir, otw_strerror(rc));
+	return rc == 0 ? 0 : -1;
+}
+
 static void an_usage(FILE *f)
 {
-	fprintf(f, "usage: otwatch analyze [--json | --events] [--max-flows N] FILE.pcap...\n"
+	fprintf(f, "usage: otwatch analyze [--json | --events] [--max-flows N] [--store DIR] FILE.pcap...\n"
 		   "       otwatch analyze --bench [--seconds N] FILE.pcap\n");
 }
 
@@ -304,6 +335,7 @@ int otw_cmd_analyze(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "json", no_argument, 0, 'j' },
 		{ "events", no_argument, 0, 'e' },
+		{ "store", required_argument, 0, 'S' },
 		{ "bench", no_argument, 0, 'b' },
 		{ "seconds", required_argument, 0, 's' },
 		{ "max-flows", required_argument, 0, 'f' },
@@ -328,6 +360,9 @@ int otw_cmd_analyze(int argc, char **argv)
 			break;
 		case 'e':
 			o.events = true;
+			break;
+		case 'S':
+			o.store = optarg;
 			break;
 		case 'b':
 			o.bench = true;
@@ -387,6 +422,8 @@ int otw_cmd_analyze(int argc, char **argv)
 		otw_inv_print_table(sink.inv, stdout);
 	an_summary(stdout, &st, last > first ? (double)(last - first) / 1e9 : 0,
 		   now_s() - t0, o.json);
+	if (o.store != NULL && an_save(sink.inv, o.store) != 0)
+		goto out;
 	ret = 0;
 out:
 	otw_engine_destroy(eng);

@@ -20,3 +20,17 @@ build/otwatch run --pcap "$work/plant.pcap" --workers 2 --store "$work/store" \
   --events "ipc://$work/events.ipc" --file-prefix otwdemo --until-idle 3
 echo "== inventory learned by the pipeline ($work/store)"
 build/otwatch inventory --store "$work/store"
+
+# The console stays up after the script: a previous demo's console is
+# replaced, its users kept in the (fresh) store are made anew.
+pkill -f "otwatch console --db $work/store" 2>/dev/null || true
+cred=$(build/otwatch user init --db "$work/store")
+setsid build/otwatch console --db "$work/store" --listen 127.0.0.1:8443 \
+  >"$work/console.log" 2>&1 </dev/null &
+for _ in $(seq 50); do
+  grep -q event=listening "$work/console.log" 2>/dev/null && break
+  sleep 0.1
+done
+echo "== console: https://localhost:8443/ (self-signed certificate; log $work/console.log)"
+echo "   $cred"
+echo "   stop it with: pkill -f 'otwatch console --db $work/store'"

@@ -1,0 +1,132 @@
+'use strict';
+// otwatch console UI: plain JavaScript, no external code. Talks to /api/v1.
+const $ = (s, el = document) => el.querySelector(s);
+let me = null;
+
+async function api(method, path, body) {
+  const h = { 'Accept': 'application/json' };
+  if (body !== undefined) h['Content-Type'] = 'application/json';
+  if (me && method !== 'GET') h['X-CSRF-Token'] = me.csrf_token;
+  const r = await fetch('/api/v1' + path, { method, headers: h, credentials: 'same-origin',
+    body: body === undefined ? undefined : JSON.stringify(body) });
+  const txt = await r.text();
+  const data = txt ? JSON.parse(txt) : null;
+  if (r.status === 401 && path !== '/session') { showLogin(); throw new Error('signed out'); }
+  if (!r.ok) throw new Error((data && data.error) || r.statusText);
+  return data;
+}
+
+function el(tag, attrs = {}, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') e.className = v; else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v);
+  }
+  for (const k of kids.flat()) e.append(k instanceof Node ? k : document.createTextNode(k ?? ''));
+  return e;
+}
+
+function showLogin() {
+  me = null;
+  $('#app').hidden = true;
+  $('#login').hidden = false;
+  $('#login-user').focus();
+}
+
+async function showApp() {
+  $('#login').hidden = true;
+  $('#app').hidden = false;
+  $('#who').textContent = `${me.username} (${me.role})`;
+  for (const a of document.querySelectorAll('nav a[data-role]'))
+    a.hidden = a.dataset.role === 'admin' && me.role !== 'admin';
+  route();
+}
+
+$('#login-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  $('#login-err').textContent = '';
+  try {
+    me = await api('POST', '/session', { username: $('#login-user').value, password: $('#login-pw').value });
+    $('#login-pw').value = '';
+    showApp();
+  } catch (e) { $('#login-err').textContent = e.message; }
+});
+$('#logout').addEventListener('click', async () => { try { await api('DELETE', '/session'); } catch (e) {} showLogin(); });
+
+// A paged, searchable table over a list endpoint.
+function listView(title, path, cols) {
+  let offset = 0, q = '';
+  const limit = 100;
+  const body = el('tbody');
+  const info = el('span', { class: 'muted' });
+  const search = el('input', { type: 'search', placeholder: 'filter', 'aria-label': 'filter' });
+  const prev = el('button', { onclick: () => { offset = Math.max(0, offset - limit); load(); } }, 'Previous');
+  const next = el('button', { onclick: () => { offset += limit; load(); } }, 'Next');
+  let timer;
+  search.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(() => { q = search.value; offset = 0; load(); }, 250); });
+  async function load() {
+    const d = await api('GET', `${path}?offset=${offset}&limit=${limit}&q=${encodeURIComponent(q)}`);
+    body.replaceChildren(...d.items.map((it) => el('tr', {}, cols.map((c) => el('td', {}, c.f(it))))));
+    info.textContent = d.total ? `${offset + 1}-${Math.min(offset + limit, d.total)} of ${d.total}` : 'none';
+    prev.disabled = offset === 0;
+    next.disabled = offset + limit >= d.total;
+  }
+  load();
+  return el('section', { class: 'card' }, el('h2', {}, title),
+    el('div', { class: 'toolbar' }, search, prev, next, info),
+    el('table', { 'data-list': title.toLowerCase() }, el('thead', {}, el('tr', {}, cols.map((c) => el('th', {}, c.h)))), body));
+}
+
+const tags = (a) => (a || []).map((x) => el('span', { class: 'tag' }, x));
+const views = {
+  async overview() {
+    const h = await api('GET', '/health');
+    const t = (n, label) => el('div', { class: 'card tile' }, el('div', { class: 'n' }, String(n ?? 0)), el('div', { class: 'muted' }, label));
+    return el('section', {}, el('div', { class: 'tiles' },
+      t(h.records.device, 'devices'), t(h.records.conn, 'connections'), t(h.records.op, 'operation kinds'),
+      t(h.counters.events, 'events merged'), t(h.counters.msgs_lost, 'event messages lost')));
+  },
+  devices: () => listView('Devices', '/devices', [
+    { h: 'MAC', f: (d) => d.mac }, { h: 'IP', f: (d) => (d.ips || []).join(', ') },
+    { h: 'Vendor', f: (d) => d.vendor || '' }, { h: 'Model', f: (d) => d.model || '' },
+    { h: 'Firmware', f: (d) => d.firmware || '' }, { h: 'Serves', f: (d) => tags(d.serves) },
+    { h: 'Uses', f: (d) => tags(d.uses) }, { h: 'Last seen', f: (d) => d.last_seen || '' }]),
+  connections: () => listView('Connections', '/connections', [
+    { h: 'Client', f: (c) => `${c.src_ip}:${c.src_port}` }, { h: 'Server', f: (c) => `${c.dst_ip}:${c.dst_port}` },
+    { h: 'App', f: (c) => c.app || '' }, { h: 'Packets', f: (c) => String(c.packets) },
+    { h: 'Bytes', f: (c) => String(c.bytes) }, { h: 'Last seen', f: (c) => c.last_seen || '' }]),
+  operations: () => listView('Operations', '/operations', [
+    { h: 'Client', f: (o) => o.src_ip }, { h: 'Server', f: (o) => o.dst_ip }, { h: 'App', f: (o) => o.app },
+    { h: 'Function', f: (o) => o.name || String(o.func) },
+    { h: 'Category', f: (o) => el('span', { class: `tag cat-${o.category}` }, o.category) },
+    { h: 'Count', f: (o) => String(o.count) }, { h: 'Exceptions', f: (o) => String(o.exceptions) }]),
+  async users() {
+    const d = await api('GET', '/users');
+    const err = el('p', { class: 'error', role: 'alert' });
+    const name = el('input', { placeholder: 'user name', 'aria-label': 'user name' });
+    const pw = el('input', { type: 'password', placeholder: 'password', 'aria-label': 'password' });
+    const role = el('select', { 'aria-label': 'role' }, ['readonly', 'analyst', 'admin'].map((r) => el('option', {}, r)));
+    const add = el('button', { onclick: async () => {
+      try { await api('POST', '/users', { username: name.value, role: role.value, password: pw.value }); route(); }
+      catch (e) { err.textContent = e.message; } } }, 'Add user');
+    return el('section', { class: 'card' }, el('h2', {}, 'Users'),
+      el('table', {}, el('thead', {}, el('tr', {}, ['User', 'Role', 'Last sign-in', ''].map((x) => el('th', {}, x)))),
+        el('tbody', {}, d.items.map((u) => el('tr', {}, el('td', {}, u.username), el('td', {}, u.role),
+          el('td', {}, u.last_login || ''), el('td', {}, u.username === me.username ? '' :
+            el('button', { class: 'link', onclick: async () => { await api('DELETE', '/users/' + encodeURIComponent(u.username)); route(); } }, 'Delete')))))),
+      el('div', { class: 'toolbar' }, name, role, pw, add), err);
+  },
+};
+
+async function route() {
+  if (!me) return;
+  const name = (location.hash.replace(/^#\//, '') || 'overview').split('/')[0];
+  const v = views[name] || views.overview;
+  for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.dataset.view === name);
+  try { $('#view').replaceChildren(await v()); } catch (e) { $('#view').replaceChildren(el('p', { class: 'error' }, e.message)); }
+}
+window.addEventListener('hashchange', route);
+
+(async () => {
+  try { me = await api('GET', '/session'); showApp(); } catch (e) { showLogin(); }
+})();

@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+"""e2e: `otwatch console` over real HTTPS on loopback, on a store made by
+`otwatch analyze --store` from the simulated plant.
+
+Checks: TLS only (no plaintext, no TLS < 1.2); every endpoint of the role
+matrix without a session (401), with each role (403 below the minimum);
+CSRF; bad bodies (400/411/413/415) change nothing; lockout; paging against
+`otwatch inventory --json`; sign-out.
+usage: test_console.py OTWATCH
+"""
+import http.client, json, os, socket, ssl, subprocess, sys, tempfile, time
+
+OTW = sys.argv[1]
+FAILS = []
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        FAILS.append(what)
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+def ctx(max_version=None):
+    c = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    c.check_hostname = False
+    c.verify_mode = ssl.CERT_NONE
+    if max_version:
+        c.minimum_version = ssl.TLSVersion.TLSv1
+        c.maximum_version = max_version
+        c.set_ciphers("ALL:@SECLEVEL=0")
+    return c
+
+class Client:
+    def __init__(self, port):
+        self.port, self.cookie, self.csrf = port, None, None
+
+    def req(self, method, path, body=None, raw=None, ctype="application/json",
+            csrf=True, headers=None):
+        c = http.client.HTTPSConnection("127.0.0.1", self.port, context=ctx(), timeout=30)
+        h = dict(headers or {})
+        if self.cookie:
+            h["Cookie"] = self.cookie
+        if csrf and self.csrf and method != "GET":
+            h["X-CSRF-Token"] = self.csrf
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        if data is not None:
+            h["Content-Type"] = ctype
+        c.request(method, path, body=data, headers=h)
+        r = c.getresponse()
+        txt = r.read()
+        sc = r.getheader("Set-Cookie")
+        c.close()
+        try:
+            js = json.loads(txt) if txt else None
+        except ValueError:
+            js = None
+        return r.status, js, sc
+
+    def login(self, user, pw):
+        st, js, sc = self.req("POST", "/api/v1/session", {"username": user, "password": pw})
+        if st == 200:
+            self.cookie = sc.split(";")[0]
+            self.csrf = js["csrf_token"]
+        return st
+
+# (method, path, minimum role: 0 none, 1 readonly, 2 analyst, 3 admin)
+MATRIX = [
+    ("GET", "/api/v1/session", 1), ("DELETE", "/api/v1/session", 1),
+    ("GET", "/api/v1/devices", 1), ("GET", "/api/v1/connections", 1),
+    ("GET", "/api/v1/operations", 1), ("GET", "/api/v1/health", 1),
+    ("GET", "/api/v1/users", 3), ("POST", "/api/v1/users", 3),
+    ("DELETE", "/api/v1/users/nobody", 3),
+]
+ROLES = {"readonly": 1, "analyst": 2, "admin": 3}
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="otw-console-")
+    pcap, db = os.path.join(tmp, "sim.pcap"), os.path.join(tmp, "store")
+    subprocess.run([OTW, "simulate", "--out", pcap, "--packets", "6000"], check=True,
+                   stdout=subprocess.DEVNULL)
+    subprocess.run([OTW, "analyze", "--store", db, pcap], check=True, stdout=subprocess.DEVNULL)
+    out = subprocess.run([OTW, "user", "init", "--db", db], check=True,
+                         capture_output=True, text=True).stdout
+    pw = {"admin": out.strip().split()[-1]}
+    for role in ("analyst", "readonly"):
+        pw[role] = "Pw-%s-%s" % (role, os.urandom(4).hex())
+        f = os.path.join(tmp, role + ".pw")
+        with open(f, "w") as fh:
+            fh.write(pw[role] + "\n")
+        subprocess.run([OTW, "user", "add", "u" + role, "--role", role, "--password-file", f,
+                        "--db", db], check=True)
+    users = {"admin": "admin", "analyst": "uanalyst", "readonly": "ureadonly"}
+    port = free_port()
+    srv = subprocess.Popen([OTW, "console", "--db", db, "--listen", "127.0.0.1:%d" % port],
+                           stderr=open(os.path.join(tmp, "console.log"), "w"))
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        run(port, pw, users, db)
+    finally:
+        srv.terminate()
+        srv.wait(10)
+        check(srv.returncode == 0, "console stops cleanly on SIGTERM (rc %s)" % srv.returncode)
+    print("%d failures" % len(FAILS))
+    return 1 if FAILS else 0
+
+def run(port, pw, users, db):
+    # TLS only: plaintext gets no HTTP answer; TLS 1.1 is refused
+    s = socket.create_connection(("127.0.0.1", port), 5)
+    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    s.settimeout(5)
+    try:
+        data = s.recv(100)
+    except OSError:
+        data = b""
+    s.close()
+    check(not data.startswith(b"HTTP/"), "plaintext HTTP gets no HTTP reply")
+    try:
+        with socket.create_connection(("127.0.0.1", port), 5) as raw:
+            with ctx(ssl.TLSVersion.TLSv1_1).wrap_socket(raw):
+                pass
+        check(False, "TLS 1.1 refused")
+    except (ssl.SSLError, OSError):
+        check(True, "TLS 1.1 refused")
+
+    anon = Client(port)
+    for m, p, role in MATRIX:
+        st, _, _ = anon.req(m, p, {} if m == "POST" else None)
+        check(st == 401, "%s %s without a session -> 401 (got %d)" % (m, p, st))
+    st, js, _ = anon.req("GET", "/api/v1/nope")
+    check(st == 404 and js and "error" in js, "unknown endpoint -> 404 with a JSON error")
+
+    clients = {}
+    for role, u in users.items():
+        c = Client(port)
+        check(c.login(u, pw[role]) == 200, "%s signs in" % role)
+        clients[role] = c
+    for role, c in clients.items():
+        for m, p, need in MATRIX:
+            if m == "DELETE" and p == "/api/v1/session":
+                continue
+            body = {"username": "m_" + role, "role": "readonly", "password": "Matrix-Pass-123"} \
+                if m == "POST" else None
+            st, _, _ = c.req(m, p, body)
+            if ROLES[role] < need:
+                check(st == 403, "%s %s as %s -> 403 (got %d)" % (m, p, role, st))
+            else:
+                check(st not in (401, 403) and st < 500, "%s %s as %s allowed (got %d)" % (m, p, role, st))
+
+    admin = clients["admin"]
+    st, _, _ = admin.req("POST", "/api/v1/users", {"username": "x1", "role": "readonly",
+                                                  "password": "Abcdefgh-1234"}, csrf=False)
+    check(st == 403, "state change without X-CSRF-Token -> 403 (got %d)" % st)
+    st, before, _ = admin.req("GET", "/api/v1/users")
+    bad = [
+        ("invalid JSON", dict(raw=b"{not json"), 400),
+        ("JSON array", dict(raw=b"[1,2]"), 400),
+        ("wrong content type", dict(raw=b"{}", ctype="text/plain"), 415),
+        ("70 KiB body", dict(raw=b"{\"a\":\"" + b"x" * 70000 + b"\"}"), 413),
+        ("injection in user name", dict(body={"username": "a'; DROP TABLE users;--", "role": "admin",
+                                              "password": "Abcdefgh-1234"}), 400),
+        ("path in user name", dict(body={"username": "../../etc/passwd", "role": "admin",
+                                         "password": "Abcdefgh-1234"}), 400),
+        ("unknown role", dict(body={"username": "r1", "role": "root", "password": "Abcdefgh-1234"}), 400),
+        ("weak password", dict(body={"username": "r2", "role": "readonly", "password": "short"}), 400),
+        ("duplicate user", dict(body={"username": "uanalyst", "role": "admin", "password": "Abcdefgh-1234"}), 409),
+    ]
+    for what, kw, want in bad:
+        st, js, _ = admin.req("POST", "/api/v1/users", **kw)
+        check(st == want and js is not None and "error" in js,
+              "%s -> %d with a clear error (got %d %s)" % (what, want, st, js and js.get("error")))
+    st, after, _ = admin.req("GET", "/api/v1/users")
+    names = lambda d: sorted(u["username"] for u in d["items"] if not u["username"].startswith("m_"))
+    check(names(before) == names(after), "rejected requests stored nothing")
+    check(next(u for u in after["items"] if u["username"] == "uanalyst")["role"] == "analyst",
+          "a rejected duplicate did not change the stored user")
+
+    # inventory: the API lists what `otwatch inventory --json` lists
+    inv = subprocess.run([OTW, "inventory", "--store", db, "--json"], capture_output=True, text=True)
+    n_dev = sum(1 for l in inv.stdout.splitlines() if l.startswith("{") and json.loads(l).get("type") == "device")
+    st, js, _ = clients["readonly"].req("GET", "/api/v1/devices?limit=1000")
+    check(st == 200 and js["total"] == n_dev and n_dev > 3,
+          "devices total %s == inventory's %d" % (js and js["total"], n_dev))
+    st, js2, _ = clients["readonly"].req("GET", "/api/v1/devices?limit=2&offset=1")
+    check(len(js2["items"]) == 2 and js2["items"][0]["mac"] == js["items"][1]["mac"], "paging")
+    st, js3, _ = clients["readonly"].req("GET", "/api/v1/devices?q=%s" % js["items"][0]["mac"])
+    check(js3["total"] == 1, "filter by MAC finds one device")
+    st, js4, _ = clients["readonly"].req("GET", "/api/v1/operations?q=modbus")
+    check(st == 200 and js4["total"] > 0, "operations list has Modbus rows (%s)" % js4.get("total"))
+
+    # lockout: 5 misses lock the account, even for the right password
+    c = Client(port)
+    codes = [c.login("ureadonly", "Wrong-password-1") for _ in range(5)]
+    check(codes == [401] * 5, "wrong passwords -> 401 (%s)" % codes)
+    check(c.login("ureadonly", pw["readonly"]) == 423, "locked after 5 misses -> 423")
+    check(Client(port).login("nosuchuser", "Whatever-123") == 401, "unknown user -> 401, same as a wrong password")
+
+    # sign-out ends the session
+    a = clients["analyst"]
+    st, _, _ = a.req("DELETE", "/api/v1/session")
+    check(st == 204, "sign out -> 204")
+    st, _, _ = a.req("GET", "/api/v1/devices")
+    check(st == 401, "old session after sign-out -> 401")
+
+    # the UI is served, with security headers
+    conn = http.client.HTTPSConnection("127.0.0.1", port, context=ctx(), timeout=10)
+    conn.request("GET", "/")
+    r = conn.getresponse()
+    body = r.read()
+    check(r.status == 200 and b"app.js" in body, "UI index served")
+    check("default-src 'self'" in (r.getheader("Content-Security-Policy") or ""), "CSP header")
+    conn.close()
+
+if __name__ == "__main__":
+    sys.exit(main())
