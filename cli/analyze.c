@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "cmds.h"
+#include "det.h"
 #include "engine.h"
 #include "evjson.h"
 #include "inv.h"
@@ -18,11 +19,16 @@
 #include "store.h"
 
 #define TICK_EVERY 65536 /* packets between engine ticks (packet clock) */
+#define TICK_NS 1000000000ull /* ...and at least every second of packet time,
+				 as a worker ticks on its clock: op aggregates
+				 then cover a second, so events come in time
+				 order to within a second */
 
 struct an_opts {
 	bool json;
 	bool events;     /* print raw events instead of the inventory */
 	const char *store; /* also save the inventory into this store */
+	double learn_s;    /* >= 0: detect after this much packet time */
 	bool bench;
 	unsigned bench_seconds;
 	uint32_t max_flows;
@@ -30,6 +36,7 @@ struct an_opts {
 
 struct an_sink {
 	struct otw_inv *inv; /* NULL: count only (bench) */
+	struct otw_det *det; /* --learn-seconds */
 	bool print;          /* --events */
 	uint64_t events;
 };
@@ -42,6 +49,9 @@ static void an_sink_fn(void *arg, const struct otw_ev *evs, uint16_t n)
 	if (s->print)
 		for (uint16_t i = 0; i < n; i++)
 			otw_evjson(stdout, &evs[i]);
+	if (s->det != NULL)
+		for (uint16_t i = 0; i < n; i++)
+			otw_det_apply(s->det, &evs[i]);
 	if (s->inv == NULL)
 		return;
 	for (uint16_t i = 0; i < n; i++)
@@ -111,7 +121,7 @@ static int an_file(const char *path, struct otw_engine *eng, uint64_t *first,
 	pcap_t *pc;
 	int dlt, r;
 	bool nano;
-	uint64_t n = 0;
+	uint64_t n = 0, tick_ns = 0;
 
 	pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, err);
 	if (pc == NULL) {
@@ -141,8 +151,10 @@ static int an_file(const char *path, struct otw_engine *eng, uint64_t *first,
 		if (ts > *last)
 			*last = ts;
 		otw_engine_packet(eng, fr, caplen, wire, ts);
-		if (++n % TICK_EVERY == 0)
+		if (++n % TICK_EVERY == 0 || ts - tick_ns >= TICK_NS) {
 			otw_engine_tick(eng);
+			tick_ns = ts;
+		}
 	}
 	if (r == -1) /* truncated file: keep what was read, say so */
 		fprintf(stderr, "otwatch analyze: %s: %s (kept %llu packets)\n",
@@ -296,6 +308,29 @@ static int an_bench(const char *path, const struct an_opts *o)
 	return 0;
 }
 
+static void an_alerts(const struct otw_det *det, bool json)
+{
+	uint32_t n;
+	const struct otw_alert *a = otw_det_alerts(det, &n);
+	char s[64], d[64];
+
+	if (json) {
+		for (uint32_t i = 0; i < n; i++)
+			otw_alert_print_json(stdout, &a[i]);
+		return;
+	}
+	printf("\nALERTS (%u)\n%-11s %-8s %-46s %-16s %-16s %6s\n", n, "ENGINE",
+	       "SEVERITY", "TITLE", "SOURCE", "DESTINATION", "COUNT");
+	for (uint32_t i = 0; i < n; i++) {
+		static const struct otw_ip zero;
+		printf("%-11s %-8s %-46s %-16s %-16s %6u\n", otw_engine_name(a[i].engine),
+		       otw_severity_name(a[i].severity), a[i].title,
+		       memcmp(&a[i].src, &zero, 16) ? otw_ip_str(&a[i].src, s, sizeof(s)) : "-",
+		       memcmp(&a[i].dst, &zero, 16) ? otw_ip_str(&a[i].dst, d, sizeof(d)) : "-",
+		       a[i].count);
+	}
+}
+
 /* --store: merge what this run learned into a store (as otw-baseline
  * would), so the console can serve an offline analysis. */
 static int an_save(struct otw_inv *inv, const char *dir)
@@ -326,7 +361,10 @@ static int an_save(struct otw_inv *inv, const char *dir)
 
 static void an_usage(FILE *f)
 {
-	fprintf(f, "usage: otwatch analyze [--json | --events] [--max-flows N] [--store DIR] FILE.pcap...\n"
+	fprintf(f, "usage: otwatch analyze [--json | --events] [--max-flows N] [--store DIR]\n"
+		   "                       [--learn-seconds S] FILE.pcap...\n"
+		   "  --learn-seconds S  learn the first S seconds of traffic, then alert on\n"
+		   "                     deviations (alert lines; 0: alert on everything)\n"
 		   "       otwatch analyze --bench [--seconds N] FILE.pcap\n");
 }
 
@@ -336,13 +374,14 @@ int otw_cmd_analyze(int argc, char **argv)
 		{ "json", no_argument, 0, 'j' },
 		{ "events", no_argument, 0, 'e' },
 		{ "store", required_argument, 0, 'S' },
+		{ "learn-seconds", required_argument, 0, 'L' },
 		{ "bench", no_argument, 0, 'b' },
 		{ "seconds", required_argument, 0, 's' },
 		{ "max-flows", required_argument, 0, 'f' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
-	struct an_opts o = { .bench_seconds = 3 };
+	struct an_opts o = { .bench_seconds = 3, .learn_s = -1 };
 	uint64_t mf;
 	struct otw_engine_conf conf;
 	struct otw_engine_stats st;
@@ -364,6 +403,15 @@ int otw_cmd_analyze(int argc, char **argv)
 		case 'S':
 			o.store = optarg;
 			break;
+		case 'L': {
+			char *end;
+			o.learn_s = strtod(optarg, &end);
+			if (*end != '\0' || end == optarg || !(o.learn_s >= 0)) {
+				fprintf(stderr, "otwatch analyze: bad --learn-seconds '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		}
 		case 'b':
 			o.bench = true;
 			break;
@@ -403,6 +451,16 @@ int otw_cmd_analyze(int argc, char **argv)
 	conf.sink = an_sink_fn;
 	conf.sink_arg = &sink;
 	sink.print = o.events;
+	if (o.learn_s >= 0) {
+		struct otw_det_conf dc;
+		otw_det_conf_default(&dc);
+		/* 0 means "learn nothing": detect from the first packet */
+		dc.learn_ns = o.learn_s > 0 ? (uint64_t)(o.learn_s * 1e9) : 1;
+		if ((rc = otw_det_create(&dc, &sink.det)) != 0) {
+			fprintf(stderr, "otwatch analyze: %s\n", otw_strerror(rc));
+			return 1;
+		}
+	}
 	if ((rc = otw_inv_create(&sink.inv)) != 0 ||
 	    (rc = otw_engine_create(&conf, &eng)) != 0) {
 		fprintf(stderr, "otwatch analyze: %s\n", otw_strerror(rc));
@@ -420,6 +478,8 @@ int otw_cmd_analyze(int argc, char **argv)
 		otw_inv_print_json(sink.inv, stdout);
 	else
 		otw_inv_print_table(sink.inv, stdout);
+	if (sink.det != NULL)
+		an_alerts(sink.det, o.json);
 	an_summary(stdout, &st, last > first ? (double)(last - first) / 1e9 : 0,
 		   now_s() - t0, o.json);
 	if (o.store != NULL && an_save(sink.inv, o.store) != 0)
@@ -428,5 +488,6 @@ int otw_cmd_analyze(int argc, char **argv)
 out:
 	otw_engine_destroy(eng);
 	otw_inv_destroy(sink.inv);
+	otw_det_destroy(sink.det);
 	return ret;
 }

@@ -1,0 +1,565 @@
+/* Learning mode, baseline sets and the detection engines (see det.h).
+ * The baseline is a set of 64-bit hashes of what was seen (pairs, ports,
+ * functions, talkers): fixed memory, O(1) per event, and a collision
+ * (2^-64 per lookup) can only hide a deviation, never invent one. */
+#include "det.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "opnames.h"
+#include "otw_app.h"
+#include "otw_pkt.h"
+
+/* Kinds of baseline entry, mixed into each key. */
+enum {
+	K_DEV = 1, K_DEVIP, K_PAIR, K_APPPAIR, K_SRVAPP, K_OP, K_CAT, K_INET,
+	K_SCAN_PD, K_SCAN_HD, K_FACT, K_ALERT, K_SCAN_P, K_SCAN_H,
+};
+
+struct hmap {            /* open addressing; key 0 = empty */
+	uint64_t *keys;
+	uint64_t *vals;
+	uint32_t mask, n, max;
+};
+
+struct otw_det {
+	struct otw_det_conf conf;
+	struct hmap base;        /* learned entries (vals unused) */
+	struct hmap win;         /* scan windows: key -> count (forgets) */
+	struct hmap alert_ix;    /* dedup key -> alert index + 1 */
+	struct hmap facts;       /* (device, fact key) -> value hash */
+	struct otw_alert *alerts;
+	uint32_t n_alerts, cap_alerts;
+	uint64_t t0, learn_end;  /* packet time; learn_end 0: not set yet */
+	bool forced_end;
+	struct otw_det_stats st;
+};
+
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+static uint64_t hbytes(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return mix64(h);
+}
+
+static uint64_t key(unsigned kind, const struct otw_ip *a, const struct otw_ip *b,
+		    uint64_t x)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ kind;
+
+	if (a)
+		h = hbytes(h, a->b, 16);
+	if (b)
+		h = hbytes(h, b->b, 16);
+	h = mix64(h ^ mix64(x + kind));
+	return h ? h : 1;
+}
+
+static int hmap_init(struct hmap *m, uint32_t max)
+{
+	uint32_t slots = 16;
+
+	while (slots < max + max / 2 && slots < (1u << 30))
+		slots <<= 1;
+	m->keys = calloc(slots, sizeof(*m->keys));
+	m->vals = calloc(slots, sizeof(*m->vals));
+	m->mask = slots - 1;
+	m->n = 0;
+	m->max = max;
+	return m->keys && m->vals ? 0 : -ENOMEM;
+}
+
+static void hmap_free(struct hmap *m)
+{
+	free(m->keys);
+	free(m->vals);
+}
+
+/* Slot of k: found (*found) or where it would go; NULL when full. */
+static uint64_t *hmap_slot(struct hmap *m, uint64_t k, bool *found, uint32_t *ix)
+{
+	for (uint32_t i = (uint32_t)k & m->mask, p = 0; p <= m->mask; p++, i = (i + 1) & m->mask) {
+		if (m->keys[i] == k || m->keys[i] == 0) {
+			*found = m->keys[i] == k;
+			*ix = i;
+			return &m->keys[i];
+		}
+	}
+	return NULL;
+}
+
+/* Insert k; true when it was new (false also when the map is full). */
+static bool hmap_add(struct hmap *m, uint64_t k, uint64_t **val)
+{
+	bool found;
+	uint32_t i;
+	uint64_t *s = hmap_slot(m, k, &found, &i);
+
+	if (s == NULL || (!found && m->n >= m->max))
+		return false;
+	if (val)
+		*val = &m->vals[i];
+	if (found)
+		return false;
+	*s = k;
+	m->vals[i] = 0;
+	m->n++;
+	return true;
+}
+
+static bool hmap_has(struct hmap *m, uint64_t k, uint64_t **val)
+{
+	bool found;
+	uint32_t i;
+
+	if (hmap_slot(m, k, &found, &i) == NULL || !found)
+		return false;
+	if (val)
+		*val = &m->vals[i];
+	return true;
+}
+
+static void hmap_clear(struct hmap *m)
+{
+	memset(m->keys, 0, ((size_t)m->mask + 1) * sizeof(*m->keys));
+	m->n = 0;
+}
+
+void otw_det_conf_default(struct otw_det_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->learn_ns = 14ull * 86400 * 1000000000ull;
+	c->scan_window_ns = 60ull * 1000000000ull;
+	c->scan_ports = 10;
+	c->scan_hosts = 16;
+	c->exc_burst = 10;
+	c->max_entries = 1u << 20;
+}
+
+int otw_det_create(const struct otw_det_conf *conf, struct otw_det **out)
+{
+	struct otw_det *d;
+
+	if (conf->max_entries < 16 || conf->scan_window_ns == 0)
+		return -EINVAL;
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return -ENOMEM;
+	d->conf = *conf;
+	d->cap_alerts = 4096;
+	if (hmap_init(&d->base, conf->max_entries) != 0 ||
+	    hmap_init(&d->win, 1u << 16) != 0 ||
+	    hmap_init(&d->alert_ix, d->cap_alerts) != 0 ||
+	    hmap_init(&d->facts, 1u << 16) != 0 ||
+	    (d->alerts = calloc(d->cap_alerts, sizeof(*d->alerts))) == NULL) {
+		otw_det_destroy(d);
+		return -ENOMEM;
+	}
+	*out = d;
+	return 0;
+}
+
+void otw_det_destroy(struct otw_det *d)
+{
+	if (d == NULL)
+		return;
+	hmap_free(&d->base);
+	hmap_free(&d->win);
+	hmap_free(&d->alert_ix);
+	hmap_free(&d->facts);
+	free(d->alerts);
+	free(d);
+}
+
+void otw_det_end_learning(struct otw_det *d)
+{
+	d->forced_end = true;
+}
+
+bool otw_det_learning(const struct otw_det *d)
+{
+	return !d->forced_end && (d->learn_end == 0 || d->conf.learn_ns == 0);
+}
+
+/* Is an event of packet time ts inside the learning period? */
+static bool learning_at(struct otw_det *d, uint64_t ts)
+{
+	if (d->forced_end)
+		return false;
+	if (d->t0 == 0 || (ts != 0 && ts < d->t0))
+		d->t0 = ts;
+	if (d->conf.learn_ns == 0)
+		return true;
+	return ts < d->t0 + d->conf.learn_ns;
+}
+
+static bool is_private(const struct otw_ip *ip)
+{
+	if (otw_ip_is_mac(ip))
+		return true;
+	if (otw_ip_is_v4(ip)) {
+		const uint8_t *a = ip->b + 12;
+		return a[0] == 10 || (a[0] == 172 && (a[1] & 0xf0) == 16) ||
+		       (a[0] == 192 && a[1] == 168) || (a[0] == 169 && a[1] == 254) ||
+		       a[0] == 127 || a[0] == 0 || a[0] >= 224;
+	}
+	return (ip->b[0] & 0xfe) == 0xfc || (ip->b[0] == 0xfe && (ip->b[1] & 0xc0) == 0x80) ||
+	       ip->b[0] == 0xff || (ip->b[0] == 0 && ip->b[15] <= 1);
+}
+
+/* Raise (or count again) an alert. fmt fills desc; advice is fixed text. */
+static void raise(struct otw_det *d, unsigned engine, unsigned sev,
+		  const struct otw_ip *src, const struct otw_ip *dst, uint16_t app,
+		  uint16_t func, uint64_t first, uint64_t last, const char *title,
+		  const char *advice, const char *desc)
+{
+	static const struct otw_ip zero;
+	uint64_t k = key(K_ALERT, src ? src : &zero, dst ? dst : &zero,
+			 hbytes(engine, title, strlen(title)));
+	uint64_t *v;
+	struct otw_alert *a;
+
+	d->st.raised++;
+	if (hmap_has(&d->alert_ix, k, &v)) {
+		a = &d->alerts[*v - 1];
+		a->count++;
+		if (last > a->last_ns)
+			a->last_ns = last;
+		return;
+	}
+	if (d->n_alerts == d->cap_alerts || !hmap_add(&d->alert_ix, k, &v))
+		return; /* full: counted in raised only */
+	a = &d->alerts[d->n_alerts];
+	*v = ++d->n_alerts;
+	memset(a, 0, sizeof(*a));
+	a->engine = (uint8_t)engine;
+	a->severity = (uint8_t)sev;
+	a->app = app;
+	a->func = func;
+	a->count = 1;
+	if (src)
+		a->src = *src;
+	if (dst)
+		a->dst = *dst;
+	a->first_ns = first;
+	a->last_ns = last > first ? last : first;
+	snprintf(a->title, sizeof(a->title), "%s", title);
+	snprintf(a->desc, sizeof(a->desc), "%s", desc);
+	snprintf(a->advice, sizeof(a->advice), "%s", advice);
+}
+
+/* Learn k (learning) or report whether it is a deviation (operational). */
+static bool deviates(struct otw_det *d, bool learn, uint64_t k)
+{
+	if (learn) {
+		if (hmap_add(&d->base, k, NULL))
+			d->st.learned++;
+		else if (!hmap_has(&d->base, k, NULL))
+			d->st.full++;
+		return false;
+	}
+	return !hmap_has(&d->base, k, NULL);
+}
+
+static void on_device(struct otw_det *d, const struct otw_ev_device *e)
+{
+	bool learn = learning_at(d, e->ts_ns);
+	struct otw_ip mac;
+	char b[64], m[20], desc[OTW_ALERT_TEXT_MAX];
+
+	otw_ip_from_mac(&mac, e->mac);
+	if (deviates(d, learn, key(K_DEV, &mac, NULL, 0))) {
+		hmap_add(&d->base, key(K_DEV, &mac, NULL, 0), NULL); /* alert once */
+		snprintf(desc, sizeof(desc), "A device not seen while learning appeared: MAC %s%s%s.",
+			 otw_mac_str(e->mac, m, sizeof(m)), e->has_ip ? ", IP " : "",
+			 e->has_ip ? otw_ip_str(&e->ip, b, sizeof(b)) : "");
+		raise(d, OTW_ENG_POLICY, OTW_SEV_MEDIUM, e->has_ip ? &e->ip : &mac, NULL, 0, 0,
+		      e->ts_ns, e->ts_ns, "New device detected",
+		      "Identify the device and its owner; if it is authorized, learn it; if not, "
+		      "disconnect it and check how it got onto the network.", desc);
+	}
+}
+
+static void scan_count(struct otw_det *d, const struct otw_ev_conn *c)
+{
+	uint64_t win = c->first_ns / d->conf.scan_window_ns, *v;
+	char s[64], t[64], desc[OTW_ALERT_TEXT_MAX];
+
+	if (d->win.n >= d->win.max - 8)
+		hmap_clear(&d->win); /* windows are short-lived: start afresh */
+	/* distinct ports on one host */
+	v = NULL;
+	if (hmap_add(&d->win, key(K_SCAN_PD, &c->src_ip, &c->dst_ip,
+				  win << 17 | (uint64_t)c->dst_port << 1 | (c->l4 == 17)), NULL)) {
+		(void)hmap_add(&d->win, key(K_SCAN_P, &c->src_ip, &c->dst_ip, win), &v);
+		if (v != NULL && ++*v == d->conf.scan_ports) {
+			snprintf(desc, sizeof(desc),
+				 "%s opened connections to %u or more ports of %s within %" PRIu64 " s: a port scan.",
+				 otw_ip_str(&c->src_ip, s, sizeof(s)), d->conf.scan_ports,
+				 otw_ip_str(&c->dst_ip, t, sizeof(t)),
+				 (uint64_t)(d->conf.scan_window_ns / 1000000000u));
+			raise(d, OTW_ENG_ANOMALY, OTW_SEV_HIGH, &c->src_ip, &c->dst_ip, 0, 0,
+			      c->first_ns, c->last_ns, "Port scan detected",
+			      "Find out who runs the scanning host; scans precede attacks. If it is not an "
+			      "authorized assessment, isolate the host.", desc);
+		}
+	}
+	/* distinct hosts from one source */
+	v = NULL;
+	if (hmap_add(&d->win, key(K_SCAN_HD, &c->src_ip, &c->dst_ip, win), NULL)) {
+		(void)hmap_add(&d->win, key(K_SCAN_H, &c->src_ip, NULL, win), &v);
+		if (v != NULL && ++*v == d->conf.scan_hosts) {
+			snprintf(desc, sizeof(desc),
+				 "%s contacted %u or more hosts within %" PRIu64 " s: an address sweep.",
+				 otw_ip_str(&c->src_ip, s, sizeof(s)), d->conf.scan_hosts,
+				 (uint64_t)(d->conf.scan_window_ns / 1000000000u));
+			raise(d, OTW_ENG_ANOMALY, OTW_SEV_HIGH, &c->src_ip, NULL, 0, 0,
+			      c->first_ns, c->last_ns, "Address sweep detected",
+			      "Find out who runs the sweeping host; if it is not an authorized "
+			      "discovery tool, isolate it.", desc);
+		}
+	}
+}
+
+static void on_conn(struct otw_det *d, const struct otw_ev_conn *c)
+{
+	bool learn = learning_at(d, c->first_ns);
+	uint64_t port = (uint64_t)c->l4 << 16 | c->dst_port;
+	char s[64], t[64], desc[OTW_ALERT_TEXT_MAX];
+
+	if (!(c->flags & OTW_CONN_NEW))
+		return;
+	scan_count(d, c);
+	if (c->l4 == 17 && c->dst_port == 1502)
+		raise(d, OTW_ENG_THREAT, OTW_SEV_HIGH, &c->src_ip, &c->dst_ip, c->app, 0,
+		      c->first_ns, c->last_ns, "TriStation protocol traffic (TRITON target)",
+		      "TriStation (UDP 1502) programs Triconex safety controllers and was the "
+		      "channel of the TRITON/TRISIS malware: confirm this is a known engineering "
+		      "workstation and that the controller's key switch is in RUN.",
+		      "UDP 1502 (TriStation) traffic to a safety instrumented system controller.");
+	if (!is_private(&c->dst_ip) &&
+	    deviates(d, learn, key(K_INET, &c->src_ip, &c->dst_ip, 0))) {
+		snprintf(desc, sizeof(desc), "%s connected to the internet address %s (port %u).",
+			 otw_ip_str(&c->src_ip, s, sizeof(s)), otw_ip_str(&c->dst_ip, t, sizeof(t)),
+			 c->dst_port);
+		raise(d, OTW_ENG_POLICY, OTW_SEV_HIGH, &c->src_ip, &c->dst_ip, c->app, 0,
+		      c->first_ns, c->last_ns, "New internet connection",
+		      "OT devices rarely need the internet: check the destination and block it at "
+		      "the boundary unless it is an approved service.", desc);
+	}
+	if (deviates(d, learn, key(K_PAIR, &c->src_ip, &c->dst_ip, port))) {
+		bool known_pair = hmap_has(&d->base, key(K_APPPAIR, &c->src_ip, &c->dst_ip, 0xffff), NULL);
+		snprintf(desc, sizeof(desc), "%s connected to %s on %s port %u%s%s, not seen while learning.",
+			 otw_ip_str(&c->src_ip, s, sizeof(s)), otw_ip_str(&c->dst_ip, t, sizeof(t)),
+			 c->l4 == 6 ? "TCP" : c->l4 == 17 ? "UDP" : "IP", c->dst_port,
+			 c->app ? " using " : "", c->app ? otw_app_name(c->app) : "");
+		raise(d, OTW_ENG_POLICY, c->app ? OTW_SEV_MEDIUM : OTW_SEV_LOW, &c->src_ip, &c->dst_ip,
+		      c->app, 0, c->first_ns, c->last_ns,
+		      known_pair ? "New port between known devices" : "New connection",
+		      "If this communication is expected (a planned change), learn it; otherwise "
+		      "find the process on the client that opened it.", desc);
+	}
+	if (learn) /* the pair itself, any port */
+		(void)deviates(d, true, key(K_APPPAIR, &c->src_ip, &c->dst_ip, 0xffff));
+}
+
+static void on_op(struct otw_det *d, const struct otw_ev_op *o)
+{
+	bool learn = learning_at(d, o->first_ns);
+	const char *cat, *name = otw_op_name(o->app, o->func, &cat);
+	char s[64], t[64], fn[48], desc[OTW_ALERT_TEXT_MAX];
+	bool new_client, new_func, new_cat;
+
+	otw_ip_str(&o->src_ip, s, sizeof(s));
+	otw_ip_str(&o->dst_ip, t, sizeof(t));
+	if (name)
+		snprintf(fn, sizeof(fn), "%s", name);
+	else
+		snprintf(fn, sizeof(fn), "function %u", o->func);
+	if (o->exceptions >= d->conf.exc_burst && o->exceptions * 2 > o->responses) {
+		snprintf(desc, sizeof(desc), "%s answered %u of %u %s %s requests from %s with errors.",
+			 t, o->exceptions, o->responses, otw_app_name(o->app), fn, s);
+		raise(d, OTW_ENG_PROTOCOL, OTW_SEV_MEDIUM, &o->src_ip, &o->dst_ip, o->app, o->func,
+		      o->first_ns, o->last_ns, "Burst of protocol exceptions",
+		      "Many refused requests mean a misconfigured client or someone probing "
+		      "the controller: check the client's configuration and identity.", desc);
+	}
+	if (o->count == 0)
+		return; /* responses only: the request side decides */
+	if (strcmp(cat, OTW_CAT_CONTROL) == 0 || strcmp(cat, OTW_CAT_PROGRAM) == 0 ||
+	    strcmp(cat, OTW_CAT_FIRMWARE) == 0) {
+		bool prog = strcmp(cat, OTW_CAT_PROGRAM) == 0, fw = strcmp(cat, OTW_CAT_FIRMWARE) == 0;
+		snprintf(desc, sizeof(desc), "%s sent %s %s (%s) to %s, %u time%s.", s,
+			 otw_app_name(o->app), fn, cat, t, o->count, o->count == 1 ? "" : "s");
+		raise(d, OTW_ENG_OPERATIONAL, learn ? OTW_SEV_MEDIUM : OTW_SEV_HIGH, &o->src_ip, &o->dst_ip,
+		      o->app, o->func, o->first_ns, o->last_ns,
+		      fw ? "Firmware operation on a controller"
+			 : prog ? "Program transfer or change on a controller"
+				: "Controller state change (start/stop/restart)",
+		      "Confirm this was a planned engineering action by an authorized station; "
+		      "if not, check the controller's state and program against the known good "
+		      "version.", desc);
+	}
+	new_client = deviates(d, learn, key(K_APPPAIR, &o->src_ip, &o->dst_ip, o->app));
+	new_func = deviates(d, learn, key(K_OP, &o->src_ip, &o->dst_ip, (uint64_t)o->app << 16 | o->func));
+	new_cat = deviates(d, learn, key(K_CAT, &o->src_ip, &o->dst_ip,
+					 hbytes(o->app, cat, strlen(cat))));
+	if (learn) {
+		(void)deviates(d, true, key(K_SRVAPP, &o->dst_ip, NULL, o->app));
+		return;
+	}
+	if (new_client) {
+		bool known_server = hmap_has(&d->base, key(K_SRVAPP, &o->dst_ip, NULL, o->app), NULL);
+		snprintf(desc, sizeof(desc), "%s sent %s requests (%s) to %s%s.", s,
+			 otw_app_name(o->app), fn, t,
+			 known_server ? ", which had other clients while learning" : "");
+		raise(d, OTW_ENG_POLICY, OTW_SEV_HIGH, &o->src_ip, &o->dst_ip, o->app, o->func,
+		      o->first_ns, o->last_ns,
+		      known_server ? "New client of an industrial controller" : "New industrial protocol conversation",
+		      "Verify the client is an authorized master/engineering station for this "
+		      "controller; unauthorized clients can read and change the process.", desc);
+		/* the pair is reported: learn it so each new function is not also an alert */
+		hmap_add(&d->base, key(K_APPPAIR, &o->src_ip, &o->dst_ip, o->app), NULL);
+		return;
+	}
+	if (new_func) {
+		snprintf(desc, sizeof(desc), "%s used %s %s (%s) on %s for the first time.", s,
+			 otw_app_name(o->app), fn, cat, t);
+		raise(d, OTW_ENG_POLICY,
+		      new_cat && strcmp(cat, OTW_CAT_READ) != 0 ? OTW_SEV_HIGH : OTW_SEV_MEDIUM,
+		      &o->src_ip, &o->dst_ip, o->app, o->func, o->first_ns, o->last_ns,
+		      new_cat && strcmp(cat, OTW_CAT_WRITE) == 0 ? "First write by this client"
+							       : "New function code",
+		      "If the function is part of a planned change, learn it; otherwise check the "
+		      "client, since new functions (writes especially) change the process.", desc);
+	}
+}
+
+static void on_attr(struct otw_det *d, const struct otw_ev_attr *a)
+{
+	bool learn = learning_at(d, a->ts_ns);
+	struct otw_ip who;
+	uint64_t k, vh, *v = NULL;
+	char w[64], desc[OTW_ALERT_TEXT_MAX];
+	const char *kn = otw_attr_name(a->key);
+
+	if (a->key != OTW_ATTR_FIRMWARE && a->key != OTW_ATTR_MODEL && a->key != OTW_ATTR_SERIAL)
+		return;
+	if (a->has_ip)
+		who = a->ip;
+	else
+		otw_ip_from_mac(&who, a->mac);
+	k = key(K_FACT, &who, NULL, (uint64_t)a->key << 16 | a->app);
+	vh = hbytes(7, a->val, a->len) | 1;
+	if (!hmap_add(&d->facts, k, &v) && v != NULL && *v != vh && *v != 0 && !learn) {
+		snprintf(desc, sizeof(desc), "%s of %s changed to \"%.*s\" (reported by %s).",
+			 kn ? kn : "identity", otw_ip_str(&who, w, sizeof(w)), a->len, a->val,
+			 otw_app_name(a->app));
+		raise(d, OTW_ENG_OPERATIONAL, OTW_SEV_HIGH, &who, NULL, a->app, 0, a->ts_ns, a->ts_ns,
+		      a->key == OTW_ATTR_FIRMWARE ? "Firmware version changed"
+						  : "Device identity changed (model/serial)",
+		      "Confirm a planned firmware update or hardware replacement; an unplanned "
+		      "change can mean a tampered or swapped device.", desc);
+	}
+	if (v != NULL)
+		*v = vh;
+}
+
+void otw_det_apply(struct otw_det *d, const struct otw_ev *ev)
+{
+	if (!otw_det_learning(d))
+		d->st.checked++;
+	switch (ev->kind) {
+	case OTW_EV_DEVICE: on_device(d, &ev->u.dev); break;
+	case OTW_EV_CONN: on_conn(d, &ev->u.conn); break;
+	case OTW_EV_OP: on_op(d, &ev->u.op); break;
+	case OTW_EV_ATTR: on_attr(d, &ev->u.attr); break;
+	default: break;
+	}
+}
+
+const struct otw_alert *otw_det_alerts(const struct otw_det *d, uint32_t *n)
+{
+	*n = d->n_alerts;
+	return d->alerts;
+}
+
+void otw_det_get_stats(const struct otw_det *d, struct otw_det_stats *out)
+{
+	*out = d->st;
+}
+
+const char *otw_engine_name(unsigned e)
+{
+	static const char *const n[] = { "?", "policy", "protocol", "anomaly", "operational", "threat" };
+	return e < 6 ? n[e] : "?";
+}
+
+const char *otw_severity_name(unsigned s)
+{
+	static const char *const n[] = { "?", "low", "medium", "high", "critical" };
+	return s < 5 ? n[s] : "?";
+}
+
+static void json_str(FILE *f, const char *name, const char *s)
+{
+	fprintf(f, ",\"%s\":\"", name);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void json_time(FILE *f, const char *name, uint64_t ns)
+{
+	char b[40];
+	time_t t = (time_t)(ns / 1000000000ull);
+	struct tm tm;
+
+	strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%S", gmtime_r(&t, &tm));
+	fprintf(f, ",\"%s\":\"%s.%06uZ\"", name, b, (unsigned)(ns % 1000000000ull / 1000));
+}
+
+void otw_alert_print_json(FILE *f, const struct otw_alert *a)
+{
+	static const struct otw_ip zero;
+	char b[64];
+
+	fprintf(f, "{\"type\":\"alert\"");
+	json_str(f, "engine", otw_engine_name(a->engine));
+	json_str(f, "severity", otw_severity_name(a->severity));
+	json_str(f, "title", a->title);
+	if (memcmp(&a->src, &zero, sizeof(zero)) != 0)
+		json_str(f, "src_ip", otw_ip_str(&a->src, b, sizeof(b)));
+	if (memcmp(&a->dst, &zero, sizeof(zero)) != 0)
+		json_str(f, "dst_ip", otw_ip_str(&a->dst, b, sizeof(b)));
+	if (a->app)
+		json_str(f, "app", otw_app_name(a->app));
+	fprintf(f, ",\"count\":%u", a->count);
+	json_time(f, "first_seen", a->first_ns);
+	json_time(f, "last_seen", a->last_ns);
+	json_str(f, "description", a->desc);
+	json_str(f, "recommendation", a->advice);
+	fputs("}\n", f);
+}

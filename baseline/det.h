@@ -1,0 +1,86 @@
+/* otw_det: learning mode, the baseline it learns, and the detection
+ * engines that compare later events against it. Fed the same events as the
+ * inventory (otw_ev); decides learning vs. operational by each event's own
+ * packet time, so batching and ticks do not move the boundary.
+ *
+ * Engines (enum otw_engine_kind): policy (baseline deviations), protocol
+ * (violations and exception bursts), anomaly (scans, sweeps), operational
+ * (control/program/firmware actions), threat (indicator rules). Alerts are
+ * deduplicated on (engine, title, source, destination): a repeat raises the
+ * count and last_seen of the first. Single-threaded. */
+#ifndef OTW_DET_H
+#define OTW_DET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "otw_ev-t.h"
+
+enum otw_engine_kind {
+	OTW_ENG_POLICY = 1,
+	OTW_ENG_PROTOCOL = 2,
+	OTW_ENG_ANOMALY = 3,
+	OTW_ENG_OPERATIONAL = 4,
+	OTW_ENG_THREAT = 5,
+};
+
+enum otw_severity { OTW_SEV_LOW = 1, OTW_SEV_MEDIUM, OTW_SEV_HIGH, OTW_SEV_CRITICAL };
+
+#define OTW_ALERT_TITLE_MAX 96
+#define OTW_ALERT_TEXT_MAX 320
+
+struct otw_alert {
+	uint8_t engine;                      /* enum otw_engine_kind */
+	uint8_t severity;                    /* enum otw_severity */
+	uint16_t app;                        /* enum otw_app, 0 if none */
+	uint32_t count;                      /* occurrences merged into it */
+	struct otw_ip src, dst;              /* zero = none */
+	uint8_t src_mac[6];                  /* for device alerts */
+	uint16_t func;                       /* op alerts: function code */
+	uint64_t first_ns, last_ns;          /* packet time */
+	char title[OTW_ALERT_TITLE_MAX];
+	char desc[OTW_ALERT_TEXT_MAX];       /* what happened, plainly */
+	char advice[OTW_ALERT_TEXT_MAX];     /* what to do about it */
+};
+
+struct otw_det_conf {
+	uint64_t learn_ns;      /* learning lasts this long from the first
+				   event's packet time; 0 = never ends */
+	uint64_t scan_window_ns;/* scan counting window (default 60 s) */
+	uint32_t scan_ports;    /* distinct ports on one host in a window */
+	uint32_t scan_hosts;    /* distinct hosts from one source in a window */
+	uint32_t exc_burst;     /* exception responses in one op event */
+	uint32_t max_entries;   /* baseline capacity (entries per set) */
+};
+
+struct otw_det;
+
+void otw_det_conf_default(struct otw_det_conf *conf);
+/* Returns 0 and *out, -EINVAL or -ENOMEM. */
+int otw_det_create(const struct otw_det_conf *conf, struct otw_det **out);
+void otw_det_destroy(struct otw_det *det); /* NULL is a no-op */
+
+/* Learn from, or check, one event. */
+void otw_det_apply(struct otw_det *det, const struct otw_ev *ev);
+/* End learning now (an operator's command); events after it are checked. */
+void otw_det_end_learning(struct otw_det *det);
+bool otw_det_learning(const struct otw_det *det);
+
+/* Alerts raised so far, in order of first raise; *n gets the count. */
+const struct otw_alert *otw_det_alerts(const struct otw_det *det, uint32_t *n);
+
+struct otw_det_stats {
+	uint64_t learned;       /* baseline entries */
+	uint64_t checked;       /* events checked in operational mode */
+	uint64_t raised;        /* alert occurrences before dedup */
+	uint64_t full;          /* entries not learned: baseline full */
+};
+void otw_det_get_stats(const struct otw_det *det, struct otw_det_stats *out);
+
+const char *otw_engine_name(unsigned engine);
+const char *otw_severity_name(unsigned sev);
+/* One {"type":"alert",...} JSON line. */
+void otw_alert_print_json(FILE *f, const struct otw_alert *a);
+
+#endif
