@@ -34,7 +34,9 @@ struct otw_det {
 	struct hmap facts;       /* (device, fact key) -> value hash */
 	struct otw_alert *alerts;
 	uint32_t n_alerts, cap_alerts;
-	uint64_t t0, learn_end;  /* packet time; learn_end 0: not set yet */
+	uint64_t *fresh;         /* keys learned since the last drain */
+	uint32_t n_fresh, cap_fresh;
+	uint64_t t0, now;        /* packet time: first event, newest event */
 	bool forced_end;
 	struct otw_det_stats st;
 };
@@ -166,7 +168,8 @@ int otw_det_create(const struct otw_det_conf *conf, struct otw_det **out)
 	    hmap_init(&d->win, 1u << 16) != 0 ||
 	    hmap_init(&d->alert_ix, d->cap_alerts) != 0 ||
 	    hmap_init(&d->facts, 1u << 16) != 0 ||
-	    (d->alerts = calloc(d->cap_alerts, sizeof(*d->alerts))) == NULL) {
+	    (d->alerts = calloc(d->cap_alerts, sizeof(*d->alerts))) == NULL ||
+	    (d->fresh = malloc((d->cap_fresh = 65536) * sizeof(*d->fresh))) == NULL) {
 		otw_det_destroy(d);
 		return -ENOMEM;
 	}
@@ -183,6 +186,7 @@ void otw_det_destroy(struct otw_det *d)
 	hmap_free(&d->alert_ix);
 	hmap_free(&d->facts);
 	free(d->alerts);
+	free(d->fresh);
 	free(d);
 }
 
@@ -193,7 +197,8 @@ void otw_det_end_learning(struct otw_det *d)
 
 bool otw_det_learning(const struct otw_det *d)
 {
-	return !d->forced_end && (d->learn_end == 0 || d->conf.learn_ns == 0);
+	return !d->forced_end &&
+	       (d->t0 == 0 || d->conf.learn_ns == 0 || d->now < d->t0 + d->conf.learn_ns);
 }
 
 /* Is an event of packet time ts inside the learning period? */
@@ -203,6 +208,8 @@ static bool learning_at(struct otw_det *d, uint64_t ts)
 		return false;
 	if (d->t0 == 0 || (ts != 0 && ts < d->t0))
 		d->t0 = ts;
+	if (ts > d->now)
+		d->now = ts;
 	if (d->conf.learn_ns == 0)
 		return true;
 	return ts < d->t0 + d->conf.learn_ns;
@@ -231,22 +238,31 @@ static void raise(struct otw_det *d, unsigned engine, unsigned sev,
 	static const struct otw_ip zero;
 	uint64_t k = key(K_ALERT, src ? src : &zero, dst ? dst : &zero,
 			 hbytes(engine, title, strlen(title)));
-	uint64_t *v;
+	uint64_t *v = NULL;
 	struct otw_alert *a;
 
 	d->st.raised++;
-	if (hmap_has(&d->alert_ix, k, &v)) {
+	if (hmap_has(&d->alert_ix, k, &v) && *v != 0) {
 		a = &d->alerts[*v - 1];
-		a->count++;
-		if (last > a->last_ns)
-			a->last_ns = last;
-		return;
+		if (a->status == 0 || a->status == 2) { /* open or muted */
+			a->count++;
+			if (last > a->last_ns)
+				a->last_ns = last;
+			a->dirty = 1;
+			return;
+		}
+		*v = 0; /* closed: raise anew below */
 	}
-	if (d->n_alerts == d->cap_alerts || !hmap_add(&d->alert_ix, k, &v))
+	if (d->n_alerts == d->cap_alerts)
 		return; /* full: counted in raised only */
+	(void)hmap_add(&d->alert_ix, k, &v);
+	if (v == NULL)
+		return;
 	a = &d->alerts[d->n_alerts];
 	*v = ++d->n_alerts;
 	memset(a, 0, sizeof(*a));
+	a->dedup = k;
+	a->dirty = 1;
 	a->engine = (uint8_t)engine;
 	a->severity = (uint8_t)sev;
 	a->app = app;
@@ -263,14 +279,29 @@ static void raise(struct otw_det *d, unsigned engine, unsigned sev,
 	snprintf(a->advice, sizeof(a->advice), "%s", advice);
 }
 
+/* Add k to the baseline; remembered for the next drain. */
+static void learn_key(struct otw_det *d, uint64_t k)
+{
+	if (hmap_add(&d->base, k, NULL)) {
+		d->st.learned++;
+		if (d->n_fresh == d->cap_fresh) {
+			uint64_t *f = realloc(d->fresh, 2 * (size_t)d->cap_fresh * sizeof(*f));
+			if (f == NULL)
+				return; /* stays in memory; a restart relearns it */
+			d->fresh = f;
+			d->cap_fresh *= 2;
+		}
+		d->fresh[d->n_fresh++] = k;
+	} else if (!hmap_has(&d->base, k, NULL)) {
+		d->st.full++;
+	}
+}
+
 /* Learn k (learning) or report whether it is a deviation (operational). */
 static bool deviates(struct otw_det *d, bool learn, uint64_t k)
 {
 	if (learn) {
-		if (hmap_add(&d->base, k, NULL))
-			d->st.learned++;
-		else if (!hmap_has(&d->base, k, NULL))
-			d->st.full++;
+		learn_key(d, k);
 		return false;
 	}
 	return !hmap_has(&d->base, k, NULL);
@@ -284,7 +315,7 @@ static void on_device(struct otw_det *d, const struct otw_ev_device *e)
 
 	otw_ip_from_mac(&mac, e->mac);
 	if (deviates(d, learn, key(K_DEV, &mac, NULL, 0))) {
-		hmap_add(&d->base, key(K_DEV, &mac, NULL, 0), NULL); /* alert once */
+		learn_key(d, key(K_DEV, &mac, NULL, 0)); /* alert once */
 		snprintf(desc, sizeof(desc), "A device not seen while learning appeared: MAC %s%s%s.",
 			 otw_mac_str(e->mac, m, sizeof(m)), e->has_ip ? ", IP " : "",
 			 e->has_ip ? otw_ip_str(&e->ip, b, sizeof(b)) : "");
@@ -434,7 +465,7 @@ static void on_op(struct otw_det *d, const struct otw_ev_op *o)
 		      "Verify the client is an authorized master/engineering station for this "
 		      "controller; unauthorized clients can read and change the process.", desc);
 		/* the pair is reported: learn it so each new function is not also an alert */
-		hmap_add(&d->base, key(K_APPPAIR, &o->src_ip, &o->dst_ip, o->app), NULL);
+		learn_key(d, key(K_APPPAIR, &o->src_ip, &o->dst_ip, o->app));
 		return;
 	}
 	if (new_func) {
@@ -491,6 +522,54 @@ void otw_det_apply(struct otw_det *d, const struct otw_ev *ev)
 	case OTW_EV_ATTR: on_attr(d, &ev->u.attr); break;
 	default: break;
 	}
+}
+
+void otw_det_drain(struct otw_det *d, otw_det_key_fn kfn, otw_det_alert_fn afn,
+		   void *arg)
+{
+	for (uint32_t i = 0; i < d->n_fresh; i++)
+		kfn(arg, d->fresh[i]);
+	d->n_fresh = 0;
+	for (uint32_t i = 0; i < d->n_alerts; i++) {
+		if (!d->alerts[i].dirty)
+			continue;
+		afn(arg, &d->alerts[i]);
+		d->alerts[i].dirty = 0;
+	}
+}
+
+int otw_det_load_key(struct otw_det *d, uint64_t k)
+{
+	if (k == 0)
+		return -EINVAL;
+	if (hmap_add(&d->base, k, NULL))
+		d->st.learned++;
+	return 0;
+}
+
+int otw_det_load_alert(struct otw_det *d, const struct otw_alert *a)
+{
+	uint64_t *v = NULL;
+
+	if (d->n_alerts == d->cap_alerts || a->dedup == 0)
+		return -ENOSPC;
+	(void)hmap_add(&d->alert_ix, a->dedup, &v);
+	if (v == NULL)
+		return -ENOSPC;
+	d->alerts[d->n_alerts] = *a;
+	d->alerts[d->n_alerts].dirty = 0;
+	*v = ++d->n_alerts;
+	return 0;
+}
+
+uint64_t otw_det_start_ns(const struct otw_det *d)
+{
+	return d->t0;
+}
+
+void otw_det_set_start_ns(struct otw_det *d, uint64_t t0)
+{
+	d->t0 = t0;
 }
 
 const struct otw_alert *otw_det_alerts(const struct otw_det *d, uint32_t *n)

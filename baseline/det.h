@@ -31,6 +31,10 @@ enum otw_severity { OTW_SEV_LOW = 1, OTW_SEV_MEDIUM, OTW_SEV_HIGH, OTW_SEV_CRITI
 #define OTW_ALERT_TEXT_MAX 320
 
 struct otw_alert {
+	uint64_t id;                         /* 0 until the caller saves it */
+	uint64_t dedup;                      /* (engine, title, src, dst) key */
+	uint8_t status;                      /* enum otw_alert_status (store) */
+	uint8_t dirty;                       /* changed since the last drain */
 	uint8_t engine;                      /* enum otw_engine_kind */
 	uint8_t severity;                    /* enum otw_severity */
 	uint16_t app;                        /* enum otw_app, 0 if none */
@@ -69,6 +73,21 @@ bool otw_det_learning(const struct otw_det *det);
 
 /* Alerts raised so far, in order of first raise; *n gets the count. */
 const struct otw_alert *otw_det_alerts(const struct otw_det *det, uint32_t *n);
+
+/* Persistence (otw-baseline): what was learned and raised since the last
+ * drain, to write in the same commit as the inventory; and the reload of
+ * both at start. fn may set a->id (new alerts have id 0). */
+typedef void (*otw_det_key_fn)(void *arg, uint64_t key);
+typedef void (*otw_det_alert_fn)(void *arg, struct otw_alert *a);
+void otw_det_drain(struct otw_det *det, otw_det_key_fn kfn,
+		   otw_det_alert_fn afn, void *arg);
+int otw_det_load_key(struct otw_det *det, uint64_t key);
+/* A stored alert (status from the store): repeats merge into it while it
+ * is open or muted; a closed one is raised anew. */
+int otw_det_load_alert(struct otw_det *det, const struct otw_alert *a);
+/* Packet time learning started at (0: no event yet), and its restore. */
+uint64_t otw_det_start_ns(const struct otw_det *det);
+void otw_det_set_start_ns(struct otw_det *det, uint64_t t0);
 
 struct otw_det_stats {
 	uint64_t learned;       /* baseline entries */

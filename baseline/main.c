@@ -23,6 +23,7 @@
 #include <nng/nng.h>
 #include <nng/protocol/pipeline0/pull.h>
 
+#include "detstore.h"
 #include "inv.h"
 #include "otw_err.h"
 #include "otw_num.h"
@@ -41,6 +42,7 @@ struct opts {
 	unsigned commit_ms;
 	unsigned commit_events;
 	size_t map_mb;
+	uint64_t learn_s;       /* learning period (packet time) */
 };
 
 struct worker {
@@ -69,6 +71,7 @@ struct bl {
 	struct opts o;
 	struct otw_store *st;
 	struct otw_inv *inv;
+	struct otw_det *det;
 	nng_socket sock;
 	struct worker w[OTW_MAX_WORKERS];
 	struct ctrs c;          /* cumulative, as stored */
@@ -101,6 +104,8 @@ static void usage(FILE *f)
 		"  --events URL         NNG pull URL to listen on (default %s)\n"
 		"  --commit-ms MS       commit at least this often (default 100)\n"
 		"  --commit-events N    or after N events (default 4096)\n"
+		"  --learn-seconds S    learning mode for the first S seconds of traffic\n"
+		"                       (packet time; default 14 days; 0: never learn)\n"
 		"  --map-mb MB          LMDB map size (default %zu)\n"
 		"  -v, --verbose        debug logging\n",
 		OTW_STORE_DIR_DEFAULT, OTW_EV_URL_DEFAULT,
@@ -116,6 +121,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "commit-ms", required_argument, NULL, 'm' },
 		{ "commit-events", required_argument, NULL, 'n' },
 		{ "map-mb", required_argument, NULL, 'M' },
+		{ "learn-seconds", required_argument, NULL, 'L' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -127,6 +133,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->url = OTW_EV_URL_DEFAULT;
 	o->commit_ms = 100;
 	o->commit_events = 4096;
+	o->learn_s = 14ull * 86400;
 	o->map_mb = OTW_STORE_MAP_DEFAULT >> 20;
 	while ((ch = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
 		switch (ch) {
@@ -145,6 +152,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			if (otw_parse_u64(optarg, 1, 100000000, &v) != 0)
 				goto bad;
 			o->commit_events = (unsigned)v;
+			break;
+		case 'L':
+			if (otw_parse_u64(optarg, 0, 10ull * 365 * 86400, &v) != 0)
+				goto bad;
+			o->learn_s = v;
 			break;
 		case 'M':
 			if (otw_parse_u64(optarg, 1, SIZE_MAX >> 20, &v) != 0)
@@ -200,6 +212,8 @@ static int load_state(struct bl *b)
 		return rc;
 	if ((rc = otw_store_txn_begin(b->st, false, &txn)) != 0)
 		return rc;
+	if ((rc = otw_detstore_load(b->det, txn)) != 0)
+		goto out;
 	for (uint16_t i = 0; i < OTW_MAX_WORKERS; i++) {
 		struct worker *w = &b->w[i];
 		rc = otw_store_worker_get(txn, i, &w->epoch, &w->seq);
@@ -228,7 +242,8 @@ static int commit(struct bl *b)
 
 	if ((rc = otw_store_txn_begin(b->st, true, &txn)) != 0)
 		return rc;
-	if ((rc = otw_inv_save_dirty(b->inv, txn)) != 0)
+	if ((rc = otw_inv_save_dirty(b->inv, txn)) != 0 ||
+	    (rc = otw_detstore_save(b->det, txn)) != 0)
 		goto out_abort;
 	for (uint16_t i = 0; i < OTW_MAX_WORKERS; i++) {
 		if (!b->w[i].dirty)
@@ -294,6 +309,7 @@ static void handle(struct bl *b, nng_msg *msg)
 	track_seq(b, &h);
 	for (uint16_t i = 0; i < h.count; i++) {
 		memcpy(&ev, &evs[i], sizeof(ev)); /* aligned private copy */
+		otw_det_apply(b->det, &ev);
 		if ((rc = otw_inv_apply(b->inv, &ev)) != 0 &&
 		    b->c.apply_failed++ == 0)
 			otw_log(LOG_ERR, "event=apply_failed err=\"%s\"",
@@ -413,6 +429,15 @@ int main(int argc, char **argv)
 			b.o.store, otw_strerror(rc));
 		return 1;
 	}
+	{
+		struct otw_det_conf dc;
+		otw_det_conf_default(&dc);
+		dc.learn_ns = b.o.learn_s ? b.o.learn_s * 1000000000ull : 1;
+		if ((rc = otw_det_create(&dc, &b.det)) != 0) {
+			otw_log(LOG_ERR, "event=det_failed err=\"%s\"", otw_strerror(rc));
+			return 1;
+		}
+	}
 	if ((rc = otw_inv_create(&b.inv)) != 0 || (rc = load_state(&b)) != 0) {
 		otw_log(LOG_ERR, "event=load_failed dir=%s err=\"%s\"",
 			b.o.store, otw_strerror(rc));
@@ -431,6 +456,7 @@ int main(int argc, char **argv)
 	nng_close(b.sock);
 out_store:
 	otw_inv_destroy(b.inv);
+	otw_det_destroy(b.det);
 	otw_store_close(b.st);
 	return rc == 0 ? 0 : 1;
 }

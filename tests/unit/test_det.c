@@ -1,0 +1,239 @@
+/* Learning mode, engines, dedup, and the detector's state surviving a
+ * restart through a real LMDB store. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "alert.h"
+#include "det.h"
+#include "detstore.h"
+#include "otw_app.h"
+#include "store.h"
+
+#define S(n) ((uint64_t)(n) * 1000000000ull)
+
+static struct otw_ip ip4(unsigned last)
+{
+	struct otw_ip ip = { { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, (uint8_t)last } };
+	return ip;
+}
+
+static struct otw_ev conn(unsigned src, unsigned dst, uint16_t port, uint64_t ts)
+{
+	struct otw_ev e = { .kind = OTW_EV_CONN };
+	e.u.conn.src_ip = ip4(src);
+	e.u.conn.dst_ip = ip4(dst);
+	e.u.conn.src_port = 40000;
+	e.u.conn.dst_port = port;
+	e.u.conn.l4 = 6;
+	e.u.conn.flags = OTW_CONN_NEW;
+	e.u.conn.app = port == 502 ? OTW_APP_MODBUS : 0;
+	e.u.conn.first_ns = e.u.conn.last_ns = ts;
+	return e;
+}
+
+static struct otw_ev op(unsigned src, unsigned dst, uint16_t func, uint64_t ts)
+{
+	struct otw_ev e = { .kind = OTW_EV_OP };
+	e.u.op.src_ip = ip4(src);
+	e.u.op.dst_ip = ip4(dst);
+	e.u.op.app = OTW_APP_MODBUS;
+	e.u.op.func = func;
+	e.u.op.count = e.u.op.responses = 3;
+	e.u.op.addr_lo = OTW_ADDR_NONE;
+	e.u.op.first_ns = e.u.op.last_ns = ts;
+	return e;
+}
+
+static struct otw_det *mk(void)
+{
+	struct otw_det_conf c;
+	struct otw_det *d;
+	otw_det_conf_default(&c);
+	c.learn_ns = S(100);
+	c.max_entries = 4096;
+	assert_int_equal(otw_det_create(&c, &d), 0);
+	return d;
+}
+
+static void feed(struct otw_det *d, struct otw_ev e)
+{
+	otw_det_apply(d, &e);
+}
+
+static const struct otw_alert *find(struct otw_det *d, const char *title, uint32_t *count)
+{
+	uint32_t n;
+	const struct otw_alert *a = otw_det_alerts(d, &n);
+	const struct otw_alert *hit = NULL;
+	*count = 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (strcmp(a[i].title, title) == 0) {
+			hit = hit ? hit : &a[i];
+			++*count;
+		}
+	return hit;
+}
+
+static void learn_normal(struct otw_det *d)
+{
+	feed(d, conn(21, 11, 502, S(1)));
+	feed(d, op(21, 11, 3, S(2)));
+	feed(d, op(21, 11, 6, S(3)));
+}
+
+static void learned_traffic_is_quiet_deviations_alert(void **s)
+{
+	struct otw_det *d = mk();
+	uint32_t n, c;
+	(void)s;
+	learn_normal(d);
+	assert_true(otw_det_learning(d));
+	feed(d, conn(21, 11, 502, S(200)));   /* known */
+	assert_false(otw_det_learning(d));
+	feed(d, op(21, 11, 3, S(201)));
+	otw_det_alerts(d, &n);
+	assert_int_equal(n, 0);
+	feed(d, op(21, 11, 16, S(202)));      /* new function */
+	feed(d, op(21, 11, 16, S(203)));      /* same cause again */
+	assert_non_null(find(d, "New function code", &c));
+	assert_int_equal(c, 1);
+	assert_int_equal(find(d, "New function code", &c)->count, 2);
+	feed(d, op(66, 11, 5, S(204)));       /* new client */
+	assert_non_null(find(d, "New client of an industrial controller", &c));
+	feed(d, op(66, 11, 8, S(205)));       /* FC 8: diagnostics unless control */
+	for (uint16_t p = 1; p <= 12; p++)    /* port scan */
+		feed(d, conn(66, 12, p, S(206)));
+	assert_non_null(find(d, "Port scan detected", &c));
+	assert_int_equal(c, 1);
+	otw_det_destroy(d);
+}
+
+static void scans_below_threshold_or_across_windows_are_quiet(void **s)
+{
+	struct otw_det *d = mk();
+	uint32_t c;
+	(void)s;
+	learn_normal(d);
+	for (uint16_t p = 1; p <= 9; p++)
+		feed(d, conn(66, 12, p, S(300)));
+	for (uint16_t p = 10; p <= 18; p++)
+		feed(d, conn(66, 12, p, S(400))); /* another minute */
+	assert_null(find(d, "Port scan detected", &c));
+	otw_det_destroy(d);
+}
+
+struct tmpstore {
+	char dir[64];
+	struct otw_store *st;
+};
+
+static void store_open(struct tmpstore *t)
+{
+	if (t->dir[0] == '\0') {
+		snprintf(t->dir, sizeof(t->dir), "/tmp/otw-det-XXXXXX");
+		assert_non_null(mkdtemp(t->dir));
+	}
+	assert_int_equal(otw_store_open(t->dir, 64 << 20, 0, &t->st), 0);
+}
+
+static void save(struct otw_det *d, struct tmpstore *t)
+{
+	struct otw_txn *txn;
+	assert_int_equal(otw_store_txn_begin(t->st, true, &txn), 0);
+	assert_int_equal(otw_detstore_save(d, txn), 0);
+	assert_int_equal(otw_store_txn_commit(txn), 0);
+}
+
+static struct otw_det *reload(struct tmpstore *t)
+{
+	struct otw_det *d = mk();
+	struct otw_txn *txn;
+	assert_int_equal(otw_store_txn_begin(t->st, false, &txn), 0);
+	assert_int_equal(otw_detstore_load(d, txn), 0);
+	otw_store_txn_abort(txn);
+	return d;
+}
+
+static void set_status(struct tmpstore *t, uint64_t id, uint8_t status)
+{
+	struct otw_txn *txn;
+	struct otw_store_alert a;
+	assert_int_equal(otw_store_txn_begin(t->st, true, &txn), 0);
+	assert_int_equal(otw_store_alert_get(txn, id, &a), 0);
+	a.status = status;
+	assert_int_equal(otw_store_alert_put(txn, &a), 0);
+	assert_int_equal(otw_store_txn_commit(txn), 0);
+}
+
+static void state_survives_restart_and_keeps_operator_status(void **s)
+{
+	struct tmpstore t = { 0 };
+	struct otw_det *d;
+	const struct otw_alert *a;
+	uint32_t c, n;
+	uint64_t id;
+	char cmd[96];
+	(void)s;
+	store_open(&t);
+	d = mk();
+	learn_normal(d);
+	feed(d, op(21, 11, 16, S(202)));
+	save(d, &t);
+	a = find(d, "New function code", &c);
+	assert_non_null(a);
+	id = a->id;
+	assert_true(id > 0);
+	otw_det_destroy(d);
+
+	/* a restart: learned traffic stays quiet, the repeat merges */
+	d = reload(&t);
+	assert_int_equal(otw_det_start_ns(d), S(1));
+	feed(d, op(21, 11, 3, S(300)));
+	feed(d, op(21, 11, 16, S(301)));
+	otw_det_alerts(d, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(find(d, "New function code", &c)->count, 2);
+	/* the operator mutes it while the detector runs: a save keeps muted */
+	set_status(&t, id, OTW_ALERT_MUTED);
+	save(d, &t);
+	{
+		struct otw_txn *txn;
+		struct otw_store_alert sa;
+		assert_int_equal(otw_store_txn_begin(t.st, false, &txn), 0);
+		assert_int_equal(otw_store_alert_get(txn, id, &sa), 0);
+		otw_store_txn_abort(txn);
+		assert_int_equal(sa.status, OTW_ALERT_MUTED);
+		assert_int_equal(sa.count, 2);
+	}
+	/* closed, then seen again: a new alert with a new id */
+	set_status(&t, id, OTW_ALERT_CLOSED);
+	otw_det_destroy(d);
+	d = reload(&t);
+	feed(d, op(21, 11, 16, S(400)));
+	save(d, &t);
+	a = otw_det_alerts(d, &n);
+	assert_int_equal(n, 2);
+	assert_true(a[1].id > id);
+	assert_int_equal(a[1].count, 1);
+	otw_det_destroy(d);
+	otw_store_close(t.st);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", t.dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest t[] = {
+		cmocka_unit_test(learned_traffic_is_quiet_deviations_alert),
+		cmocka_unit_test(scans_below_threshold_or_across_windows_are_quiet),
+		cmocka_unit_test(state_survives_restart_and_keeps_operator_status),
+	};
+	return cmocka_run_group_tests(t, NULL, NULL);
+}
