@@ -4,6 +4,8 @@
  * (2^-64 per lookup) can only hide a deviation, never invent one. */
 #include "det.h"
 
+#define OTW_ENOTFOUND_DET (-2)
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@
 enum {
 	K_DEV = 1, K_DEVIP, K_PAIR, K_APPPAIR, K_SRVAPP, K_OP, K_CAT, K_INET,
 	K_SCAN_PD, K_SCAN_HD, K_FACT, K_ALERT, K_SCAN_P, K_SCAN_H,
+	K_OPER_OK, K_SCAN_OK, K_EXC_OK, K_THREAT_OK, /* learned from alerts */
 };
 
 struct hmap {            /* open addressing; key 0 = empty */
@@ -38,6 +41,7 @@ struct otw_det {
 	uint32_t n_fresh, cap_fresh;
 	uint64_t t0, now;        /* packet time: first event, newest event */
 	bool forced_end;
+	uint64_t cause;          /* baseline key the next raise() would learn */
 	struct otw_det_stats st;
 };
 
@@ -238,10 +242,11 @@ static void raise(struct otw_det *d, unsigned engine, unsigned sev,
 	static const struct otw_ip zero;
 	uint64_t k = key(K_ALERT, src ? src : &zero, dst ? dst : &zero,
 			 hbytes(engine, title, strlen(title)));
-	uint64_t *v = NULL;
+	uint64_t *v = NULL, cause = d->cause;
 	struct otw_alert *a;
 
 	d->st.raised++;
+	d->cause = 0;
 	if (hmap_has(&d->alert_ix, k, &v) && *v != 0) {
 		a = &d->alerts[*v - 1];
 		if (a->status == 0 || a->status == 2) { /* open or muted */
@@ -262,6 +267,7 @@ static void raise(struct otw_det *d, unsigned engine, unsigned sev,
 	*v = ++d->n_alerts;
 	memset(a, 0, sizeof(*a));
 	a->dedup = k;
+	a->cause = cause;
 	a->dirty = 1;
 	a->engine = (uint8_t)engine;
 	a->severity = (uint8_t)sev;
@@ -316,6 +322,7 @@ static void on_device(struct otw_det *d, const struct otw_ev_device *e)
 	otw_ip_from_mac(&mac, e->mac);
 	if (deviates(d, learn, key(K_DEV, &mac, NULL, 0))) {
 		learn_key(d, key(K_DEV, &mac, NULL, 0)); /* alert once */
+		d->cause = key(K_DEV, &mac, NULL, 0);
 		snprintf(desc, sizeof(desc), "A device not seen while learning appeared: MAC %s%s%s.",
 			 otw_mac_str(e->mac, m, sizeof(m)), e->has_ip ? ", IP " : "",
 			 e->has_ip ? otw_ip_str(&e->ip, b, sizeof(b)) : "");
@@ -338,7 +345,9 @@ static void scan_count(struct otw_det *d, const struct otw_ev_conn *c)
 	if (hmap_add(&d->win, key(K_SCAN_PD, &c->src_ip, &c->dst_ip,
 				  win << 17 | (uint64_t)c->dst_port << 1 | (c->l4 == 17)), NULL)) {
 		(void)hmap_add(&d->win, key(K_SCAN_P, &c->src_ip, &c->dst_ip, win), &v);
-		if (v != NULL && ++*v == d->conf.scan_ports) {
+		if (v != NULL && ++*v == d->conf.scan_ports &&
+		    !hmap_has(&d->base, key(K_SCAN_OK, &c->src_ip, NULL, 0), NULL)) {
+			d->cause = key(K_SCAN_OK, &c->src_ip, NULL, 0);
 			snprintf(desc, sizeof(desc),
 				 "%s opened connections to %u or more ports of %s within %" PRIu64 " s: a port scan.",
 				 otw_ip_str(&c->src_ip, s, sizeof(s)), d->conf.scan_ports,
@@ -354,7 +363,9 @@ static void scan_count(struct otw_det *d, const struct otw_ev_conn *c)
 	v = NULL;
 	if (hmap_add(&d->win, key(K_SCAN_HD, &c->src_ip, &c->dst_ip, win), NULL)) {
 		(void)hmap_add(&d->win, key(K_SCAN_H, &c->src_ip, NULL, win), &v);
-		if (v != NULL && ++*v == d->conf.scan_hosts) {
+		if (v != NULL && ++*v == d->conf.scan_hosts &&
+		    !hmap_has(&d->base, key(K_SCAN_OK, &c->src_ip, NULL, 0), NULL)) {
+			d->cause = key(K_SCAN_OK, &c->src_ip, NULL, 0);
 			snprintf(desc, sizeof(desc),
 				 "%s contacted %u or more hosts within %" PRIu64 " s: an address sweep.",
 				 otw_ip_str(&c->src_ip, s, sizeof(s)), d->conf.scan_hosts,
@@ -376,7 +387,9 @@ static void on_conn(struct otw_det *d, const struct otw_ev_conn *c)
 	if (!(c->flags & OTW_CONN_NEW))
 		return;
 	scan_count(d, c);
-	if (c->l4 == 17 && c->dst_port == 1502)
+	if (c->l4 == 17 && c->dst_port == 1502 &&
+	    !hmap_has(&d->base, key(K_THREAT_OK, &c->src_ip, &c->dst_ip, 1502), NULL) &&
+	    (d->cause = key(K_THREAT_OK, &c->src_ip, &c->dst_ip, 1502)) != 0)
 		raise(d, OTW_ENG_THREAT, OTW_SEV_HIGH, &c->src_ip, &c->dst_ip, c->app, 0,
 		      c->first_ns, c->last_ns, "TriStation protocol traffic (TRITON target)",
 		      "TriStation (UDP 1502) programs Triconex safety controllers and was the "
@@ -385,6 +398,7 @@ static void on_conn(struct otw_det *d, const struct otw_ev_conn *c)
 		      "UDP 1502 (TriStation) traffic to a safety instrumented system controller.");
 	if (!is_private(&c->dst_ip) &&
 	    deviates(d, learn, key(K_INET, &c->src_ip, &c->dst_ip, 0))) {
+		d->cause = key(K_INET, &c->src_ip, &c->dst_ip, 0);
 		snprintf(desc, sizeof(desc), "%s connected to the internet address %s (port %u).",
 			 otw_ip_str(&c->src_ip, s, sizeof(s)), otw_ip_str(&c->dst_ip, t, sizeof(t)),
 			 c->dst_port);
@@ -394,6 +408,7 @@ static void on_conn(struct otw_det *d, const struct otw_ev_conn *c)
 		      "the boundary unless it is an approved service.", desc);
 	}
 	if (deviates(d, learn, key(K_PAIR, &c->src_ip, &c->dst_ip, port))) {
+		d->cause = key(K_PAIR, &c->src_ip, &c->dst_ip, port);
 		bool known_pair = hmap_has(&d->base, key(K_APPPAIR, &c->src_ip, &c->dst_ip, 0xffff), NULL);
 		snprintf(desc, sizeof(desc), "%s connected to %s on %s port %u%s%s, not seen while learning.",
 			 otw_ip_str(&c->src_ip, s, sizeof(s)), otw_ip_str(&c->dst_ip, t, sizeof(t)),
@@ -422,7 +437,9 @@ static void on_op(struct otw_det *d, const struct otw_ev_op *o)
 		snprintf(fn, sizeof(fn), "%s", name);
 	else
 		snprintf(fn, sizeof(fn), "function %u", o->func);
-	if (o->exceptions >= d->conf.exc_burst && o->exceptions * 2 > o->responses) {
+	if (o->exceptions >= d->conf.exc_burst && o->exceptions * 2 > o->responses &&
+	    !hmap_has(&d->base, key(K_EXC_OK, &o->src_ip, &o->dst_ip, (uint64_t)o->app << 16 | o->func), NULL)) {
+		d->cause = key(K_EXC_OK, &o->src_ip, &o->dst_ip, (uint64_t)o->app << 16 | o->func);
 		snprintf(desc, sizeof(desc), "%s answered %u of %u %s %s requests from %s with errors.",
 			 t, o->exceptions, o->responses, otw_app_name(o->app), fn, s);
 		raise(d, OTW_ENG_PROTOCOL, OTW_SEV_MEDIUM, &o->src_ip, &o->dst_ip, o->app, o->func,
@@ -432,8 +449,10 @@ static void on_op(struct otw_det *d, const struct otw_ev_op *o)
 	}
 	if (o->count == 0)
 		return; /* responses only: the request side decides */
-	if (strcmp(cat, OTW_CAT_CONTROL) == 0 || strcmp(cat, OTW_CAT_PROGRAM) == 0 ||
-	    strcmp(cat, OTW_CAT_FIRMWARE) == 0) {
+	if ((strcmp(cat, OTW_CAT_CONTROL) == 0 || strcmp(cat, OTW_CAT_PROGRAM) == 0 ||
+	     strcmp(cat, OTW_CAT_FIRMWARE) == 0) &&
+	    !hmap_has(&d->base, key(K_OPER_OK, &o->src_ip, &o->dst_ip, (uint64_t)o->app << 16 | o->func), NULL)) {
+		d->cause = key(K_OPER_OK, &o->src_ip, &o->dst_ip, (uint64_t)o->app << 16 | o->func);
 		bool prog = strcmp(cat, OTW_CAT_PROGRAM) == 0, fw = strcmp(cat, OTW_CAT_FIRMWARE) == 0;
 		snprintf(desc, sizeof(desc), "%s sent %s %s (%s) to %s, %u time%s.", s,
 			 otw_app_name(o->app), fn, cat, t, o->count, o->count == 1 ? "" : "s");
@@ -456,6 +475,8 @@ static void on_op(struct otw_det *d, const struct otw_ev_op *o)
 	}
 	if (new_client) {
 		bool known_server = hmap_has(&d->base, key(K_SRVAPP, &o->dst_ip, NULL, o->app), NULL);
+
+		d->cause = key(K_APPPAIR, &o->src_ip, &o->dst_ip, o->app);
 		snprintf(desc, sizeof(desc), "%s sent %s requests (%s) to %s%s.", s,
 			 otw_app_name(o->app), fn, t,
 			 known_server ? ", which had other clients while learning" : "");
@@ -469,6 +490,7 @@ static void on_op(struct otw_det *d, const struct otw_ev_op *o)
 		return;
 	}
 	if (new_func) {
+		d->cause = key(K_OP, &o->src_ip, &o->dst_ip, (uint64_t)o->app << 16 | o->func);
 		snprintf(desc, sizeof(desc), "%s used %s %s (%s) on %s for the first time.", s,
 			 otw_app_name(o->app), fn, cat, t);
 		raise(d, OTW_ENG_POLICY,
@@ -536,6 +558,22 @@ void otw_det_drain(struct otw_det *d, otw_det_key_fn kfn, otw_det_alert_fn afn,
 		afn(arg, &d->alerts[i]);
 		d->alerts[i].dirty = 0;
 	}
+}
+
+int otw_det_set_status(struct otw_det *d, uint64_t id, uint8_t status)
+{
+	for (uint32_t i = 0; i < d->n_alerts; i++) {
+		struct otw_alert *a = &d->alerts[i];
+		if (a->id != id)
+			continue;
+		if (a->status == status)
+			return 0;
+		a->status = status;
+		if (status == 3 && a->cause != 0) /* learned */
+			learn_key(d, a->cause);
+		return 1;
+	}
+	return OTW_ENOTFOUND_DET;
 }
 
 int otw_det_load_key(struct otw_det *d, uint64_t k)

@@ -33,6 +33,7 @@ enum otw_severity { OTW_SEV_LOW = 1, OTW_SEV_MEDIUM, OTW_SEV_HIGH, OTW_SEV_CRITI
 struct otw_alert {
 	uint64_t id;                         /* 0 until the caller saves it */
 	uint64_t dedup;                      /* (engine, title, src, dst) key */
+	uint64_t cause;                      /* baseline key that "learn" adds */
 	uint8_t status;                      /* enum otw_alert_status (store) */
 	uint8_t dirty;                       /* changed since the last drain */
 	uint8_t engine;                      /* enum otw_engine_kind */
@@ -82,6 +83,10 @@ typedef void (*otw_det_alert_fn)(void *arg, struct otw_alert *a);
 void otw_det_drain(struct otw_det *det, otw_det_key_fn kfn,
 		   otw_det_alert_fn afn, void *arg);
 int otw_det_load_key(struct otw_det *det, uint64_t key);
+/* An operator changed alert id's status (enum otw_alert_status) in the
+ * store: take it over; "learned" adds the alert's cause to the baseline.
+ * Returns 1 when it changed, 0 when it was already so, < 0 if unknown. */
+int otw_det_set_status(struct otw_det *det, uint64_t id, uint8_t status);
 /* A stored alert (status from the store): repeats merge into it while it
  * is open or muted; a closed one is raised anew. */
 int otw_det_load_alert(struct otw_det *det, const struct otw_alert *a);

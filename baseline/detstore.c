@@ -22,6 +22,7 @@ static void to_store(const struct otw_alert *a, struct otw_store_alert *s)
 	s->first_ns = a->first_ns;
 	s->last_ns = a->last_ns;
 	s->dedup = a->dedup;
+	s->cause = a->cause;
 	snprintf(s->title, sizeof(s->title), "%s", a->title);
 	snprintf(s->desc, sizeof(s->desc), "%s", a->desc);
 	snprintf(s->advice, sizeof(s->advice), "%s", a->advice);
@@ -32,6 +33,7 @@ static void from_store(const struct otw_store_alert *s, struct otw_alert *a)
 	memset(a, 0, sizeof(*a));
 	a->id = s->id;
 	a->dedup = s->dedup;
+	a->cause = s->cause;
 	a->status = s->status;
 	a->engine = s->engine;
 	a->severity = s->severity;
@@ -120,4 +122,17 @@ int otw_detstore_save(struct otw_det *det, struct otw_txn *txn)
 	if (s.rc == 0 && otw_det_start_ns(det) != 0)
 		s.rc = otw_store_counter_put(txn, CTR_T0, otw_det_start_ns(det));
 	return s.rc;
+}
+
+static int sync_one(void *arg, const struct otw_store_alert *s)
+{
+	struct otw_det *det = arg;
+
+	(void)otw_det_set_status(det, s->id, s->status);
+	return 0;
+}
+
+int otw_detstore_sync_status(struct otw_det *det, struct otw_txn *txn)
+{
+	return otw_store_alert_foreach(txn, false, sync_one, det);
 }

@@ -13,4 +13,9 @@ int otw_detstore_load(struct otw_det *det, struct otw_txn *txn);
  * failed commit the caller restarts from the store (as for the inventory). */
 int otw_detstore_save(struct otw_det *det, struct otw_txn *txn);
 
+/* Take over the status operators set in the store (console actions):
+ * closed alerts are raised anew on a repeat, learned ones add their cause
+ * to the baseline. Cheap enough to run every few seconds. */
+int otw_detstore_sync_status(struct otw_det *det, struct otw_txn *txn);
+
 #endif

@@ -35,6 +35,7 @@
 #define STATS_MS 5000
 #define RECV_POLL_MS 100 /* bounds how late we notice a signal */
 #define DRAIN_QUIET_MS 20
+#define SYNC_MS 2000 /* how often alert actions are read back */
 
 struct opts {
 	const char *store;
@@ -365,9 +366,24 @@ fail:
 	return OTW_EIPC;
 }
 
+/* Alert actions operators took in the console (close, mute, learn). */
+static void sync_status(struct bl *b)
+{
+	struct otw_txn *txn;
+	int rc;
+
+	if ((rc = otw_store_txn_begin(b->st, false, &txn)) != 0)
+		return;
+	rc = otw_detstore_sync_status(b->det, txn);
+	otw_store_txn_abort(txn);
+	if (rc != 0)
+		otw_log(LOG_WARNING, "event=status_sync_failed err=\"%s\"", otw_strerror(rc));
+}
+
 static int run(struct bl *b)
 {
 	uint64_t t = now_ms(), next_commit = t + b->o.commit_ms;
+	uint64_t next_sync = t + SYNC_MS;
 	uint64_t next_stats = t + STATS_MS, stats_t = t, stats_ev = 0;
 	nng_msg *msg;
 	int rc;
@@ -390,6 +406,10 @@ static int run(struct bl *b)
 			next_commit = t + b->o.commit_ms;
 		} else if (t >= next_commit) {
 			next_commit = t + b->o.commit_ms;
+		}
+		if (t >= next_sync) {
+			sync_status(b);
+			next_sync = t + SYNC_MS;
 		}
 		if (t >= next_stats) {
 			log_stats(b, "stats", t - stats_t,

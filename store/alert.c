@@ -4,7 +4,7 @@
 
 #include "store_int.h"
 
-#define FIXED_LEN 76
+#define FIXED_LEN 84
 
 static uint8_t *put_be64(uint8_t *p, uint64_t v)
 {
@@ -63,6 +63,7 @@ int otw_store_alert_put(struct otw_txn *txn, const struct otw_store_alert *a)
 	p = otw_put_le64(p, a->last_ns);
 	p = otw_put_le64(p, a->status_ns);
 	p = otw_put_le64(p, a->dedup);
+	p = otw_put_le64(p, a->cause);
 	p = put_str(p, a->title, sizeof(a->title));
 	p = put_str(p, a->desc, sizeof(a->desc));
 	p = put_str(p, a->advice, sizeof(a->advice));
@@ -91,6 +92,7 @@ static int decode(const uint8_t *k, size_t klen, const uint8_t *v, size_t vlen,
 	a->last_ns = otw_get_le64(v + 52);
 	a->status_ns = otw_get_le64(v + 60);
 	a->dedup = otw_get_le64(v + 68);
+	a->cause = otw_get_le64(v + 76);
 	if (!get_str(&p, end, a->title, sizeof(a->title)) ||
 	    !get_str(&p, end, a->desc, sizeof(a->desc)) ||
 	    !get_str(&p, end, a->advice, sizeof(a->advice)) ||

@@ -1,7 +1,7 @@
 /* alert table: key = id be64 (ids rise: append-ordered puts); value =
  * engine u8, severity u8, status u8, pad u8, app u16le, func u16le,
- * count u32le, src 16, dst 16, first_ns, last_ns, status_ns u64le (76 B),
- * dedup u64le, then title, desc, advice, note as u16le length + bytes.
+ * count u32le, src 16, dst 16, first_ns, last_ns, status_ns, dedup,
+ * cause u64le (84 B), then title, desc, advice, note as u16le length + bytes.
  * blkey table ("baseline"): key = 8-byte learned-entry hash, empty value. */
 #ifndef OTW_STORE_ALERT_H
 #define OTW_STORE_ALERT_H
@@ -27,6 +27,7 @@ struct otw_store_alert {
 	struct otw_ip src, dst;
 	uint64_t first_ns, last_ns, status_ns;
 	uint64_t dedup;                       /* detector's dedup key */
+	uint64_t cause;                       /* baseline key "learn" adds */
 	char title[96];
 	char desc[OTW_STORE_ALERT_TEXT];
 	char advice[OTW_STORE_ALERT_TEXT];

@@ -222,6 +222,19 @@ static void state_survives_restart_and_keeps_operator_status(void **s)
 	assert_int_equal(n, 2);
 	assert_true(a[1].id > id);
 	assert_int_equal(a[1].count, 1);
+	/* learned by the operator: the cause joins the baseline, no repeats */
+	set_status(&t, a[1].id, OTW_ALERT_LEARNED);
+	{
+		struct otw_txn *txn;
+		assert_int_equal(otw_store_txn_begin(t.st, false, &txn), 0);
+		assert_int_equal(otw_detstore_sync_status(d, txn), 0);
+		otw_store_txn_abort(txn);
+	}
+	feed(d, op(21, 11, 16, S(500)));
+	feed(d, op(66, 11, 3, S(501))); /* still alerts on other causes */
+	otw_det_alerts(d, &n);
+	assert_int_equal(n, 3);
+	assert_string_equal(otw_det_alerts(d, &n)[2].title, "New client of an industrial controller");
 	otw_det_destroy(d);
 	otw_store_close(t.st);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", t.dir);
