@@ -11,6 +11,7 @@
 
 #include "cmds.h"
 #include "det.h"
+#include "detstore.h"
 #include "engine.h"
 #include "evjson.h"
 #include "inv.h"
@@ -333,7 +334,7 @@ static void an_alerts(const struct otw_det *det, bool json)
 
 /* --store: merge what this run learned into a store (as otw-baseline
  * would), so the console can serve an offline analysis. */
-static int an_save(struct otw_inv *inv, const char *dir)
+static int an_save(struct otw_inv *inv, struct otw_det *det, const char *dir)
 {
 	struct otw_store *st;
 	struct otw_txn *txn;
@@ -348,7 +349,8 @@ static int an_save(struct otw_inv *inv, const char *dir)
 		return -1;
 	}
 	if ((rc = otw_store_txn_begin(st, true, &txn)) == 0) {
-		if ((rc = otw_inv_save_dirty(inv, txn)) == 0)
+		if ((rc = otw_inv_save_dirty(inv, txn)) == 0 &&
+		    (det == NULL || (rc = otw_detstore_save(det, txn)) == 0))
 			rc = otw_store_txn_commit(txn);
 		else
 			otw_store_txn_abort(txn);
@@ -482,7 +484,7 @@ int otw_cmd_analyze(int argc, char **argv)
 		an_alerts(sink.det, o.json);
 	an_summary(stdout, &st, last > first ? (double)(last - first) / 1e9 : 0,
 		   now_s() - t0, o.json);
-	if (o.store != NULL && an_save(sink.inv, o.store) != 0)
+	if (o.store != NULL && an_save(sink.inv, sink.det, o.store) != 0)
 		goto out;
 	ret = 0;
 out:

@@ -17,6 +17,7 @@ static const struct cmd cmds[] = {
 	{ "status", otw_cmd_status, "print live capture/ring/worker counters" },
 	{ "inventory", otw_cmd_inventory, "print the stored inventory" },
 	{ "devices", otw_cmd_inventory, "alias of inventory" },
+	{ "alerts", otw_cmd_alerts, "list stored alerts; close, mute, learn, reopen" },
 	{ "console", otw_cmd_console, "serve the web console and REST API (HTTPS)" },
 	{ "user", otw_cmd_user, "add, list and delete console users" },
 };

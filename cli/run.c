@@ -56,6 +56,7 @@ struct run_opts {
 	unsigned until_idle_s;
 	unsigned ring_size, pool_size; /* 0: capture's default */
 	bool pace, loop, no_baseline, lossy;
+	const char *learn_s;            /* passed to otw-baseline */
 };
 
 struct child {
@@ -158,7 +159,8 @@ static void usage(FILE *f)
 		"  --pace             replay --pcap at capture speed (default: fast)\n"
 		"  --lossy            let --pcap replay drop on full rings like a live\n"
 		"                     port (default: wait; always so with --loop)\n"
-		"  --no-baseline      do not start otw-baseline (something else pulls)\n",
+		"  --no-baseline      do not start otw-baseline (something else pulls)\n"
+		"  --learn-seconds S  otw-baseline's learning period (packet time)\n",
 		OTW_MAX_WORKERS, OTW_STORE_DIR_DEFAULT, OTW_EV_URL_DEFAULT);
 }
 
@@ -181,6 +183,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{ "lossy", no_argument, NULL, 'Y' },
 		{ "loop", no_argument, NULL, 'l' },
 		{ "no-baseline", no_argument, NULL, 'B' },
+		{ "learn-seconds", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -221,6 +224,12 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		case 'Y': o->lossy = true; break;
 		case 'l': o->loop = true; break;
 		case 'B': o->no_baseline = true; break;
+		case 'L': {
+			uint64_t v;
+			rc = otw_parse_u64(optarg, 0, 10ull * 365 * 86400, &v);
+			o->learn_s = optarg;
+			break;
+		}
 		case 'h': usage(stdout); exit(0);
 		default: rc = OTW_EUSAGE; break;
 		}
@@ -535,6 +544,8 @@ int otw_cmd_run(int argc, char **argv)
 		av_add(&av, "%s", o.store);
 		av_add(&av, "--events");
 		av_add(&av, "%s", o.url);
+		if (o.learn_s != NULL)
+			av_add(&av, "--learn-seconds=%s", o.learn_s);
 		rc = spawn(bl, p_bl, av.v, -1);
 		av_free(&av);
 		if (rc != 0 ||

@@ -65,5 +65,6 @@ void otw_audit(const struct otw_req *r, const char *action, const char *object);
 /* Route tables of each API module (NULL-terminated by fn == NULL). */
 extern const struct otw_route otw_routes_auth[];
 extern const struct otw_route otw_routes_inv[];
+extern const struct otw_route otw_routes_alert[];
 
 #endif

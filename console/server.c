@@ -132,7 +132,8 @@ void otw_audit(const struct otw_req *r, const char *action, const char *object)
 		r->ri->remote_addr);
 }
 
-static const struct otw_route *const tables[] = { otw_routes_auth, otw_routes_inv, NULL };
+static const struct otw_route *const tables[] = { otw_routes_auth, otw_routes_inv,
+						   otw_routes_alert, NULL };
 
 static bool path_match(const struct otw_route *rt, const char *path, const char **rest)
 {

@@ -15,11 +15,17 @@ mkdir -p "$work"
 rm -rf "$work/store"
 echo "== simulating a plant: $work/plant.pcap"
 build/otwatch simulate --out "$work/plant.pcap" --seed 1
-echo "== running the pipeline (capture -> 2 workers -> baseline) on it"
+# learning mode covers the plant's normal phase; its attack phase alerts
+learn=$(python3 -c "import json; d = json.load(open('$work/plant.pcap.truth.json')); \
+print(int((d['attack']['start_us'] - d['first_us']) / 1e6))")
+echo "== running the pipeline (capture -> 2 workers -> baseline) on it, learning ${learn}s"
 build/otwatch run --pcap "$work/plant.pcap" --workers 2 --store "$work/store" \
-  --events "ipc://$work/events.ipc" --file-prefix otwdemo --until-idle 3
+  --events "ipc://$work/events.ipc" --file-prefix otwdemo --until-idle 3 \
+  --learn-seconds "$learn"
 echo "== inventory learned by the pipeline ($work/store)"
 build/otwatch inventory --store "$work/store"
+echo "== alerts raised after learning"
+build/otwatch alerts --store "$work/store"
 
 # The console stays up after the script: a previous demo's console is
 # replaced, its users kept in the (fresh) store are made anew.

@@ -100,6 +100,32 @@ const views = {
     { h: 'Function', f: (o) => o.name || String(o.func) },
     { h: 'Category', f: (o) => el('span', { class: `tag cat-${o.category}` }, o.category) },
     { h: 'Count', f: (o) => String(o.count) }, { h: 'Exceptions', f: (o) => String(o.exceptions) }]),
+  async alerts() {
+    let status = 'open';
+    const body = el('tbody');
+    const info = el('span', { class: 'muted' });
+    const sel = el('select', { 'aria-label': 'status' }, ['open', 'muted', 'closed', 'learned', 'any'].map((x) => el('option', {}, x)));
+    const canAct = me.role === 'analyst' || me.role === 'admin';
+    async function act(a, action) {
+      try { await api('POST', `/alerts/${a.id}`, { action }); load(); } catch (e) { info.textContent = e.message; }
+    }
+    async function load() {
+      const d = await api('GET', `/alerts?status=${status}&limit=200`);
+      info.textContent = `${d.total} ${status === 'any' ? '' : status} alert(s)`;
+      body.replaceChildren(...d.items.map((a) => el('tr', { 'data-alert': String(a.id) },
+        el('td', {}, el('span', { class: `tag sev-${a.severity}` }, a.severity)),
+        el('td', { title: `${a.description}\n\n${a.recommendation}` }, a.title),
+        el('td', {}, a.engine), el('td', {}, a.src_ip || ''), el('td', {}, a.dst_ip || ''),
+        el('td', {}, String(a.count)), el('td', {}, a.last_seen || ''), el('td', {}, a.status),
+        el('td', {}, canAct ? ['close', 'mute', 'learn'].map((x) =>
+          el('button', { class: 'link', onclick: () => act(a, x) }, x[0].toUpperCase() + x.slice(1))) : ''))));
+    }
+    sel.addEventListener('change', () => { status = sel.value; load(); });
+    await load();
+    return el('section', { class: 'card' }, el('h2', {}, 'Alerts'), el('div', { class: 'toolbar' }, sel, info),
+      el('table', { 'data-list': 'alerts' }, el('thead', {}, el('tr', {},
+        ['Severity', 'Title', 'Engine', 'Source', 'Destination', 'Count', 'Last seen', 'Status', ''].map((x) => el('th', {}, x)))), body));
+  },
   async users() {
     const d = await api('GET', '/users');
     const err = el('p', { class: 'error', role: 'alert' });

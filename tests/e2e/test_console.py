@@ -75,6 +75,8 @@ MATRIX = [
     ("GET", "/api/v1/operations", 1), ("GET", "/api/v1/health", 1),
     ("GET", "/api/v1/users", 3), ("POST", "/api/v1/users", 3),
     ("DELETE", "/api/v1/users/nobody", 3),
+    ("GET", "/api/v1/alerts", 1), ("GET", "/api/v1/alerts/999999", 1),
+    ("POST", "/api/v1/alerts/999999", 2),
 ]
 ROLES = {"readonly": 1, "analyst": 2, "admin": 3}
 
@@ -83,7 +85,10 @@ def main():
     pcap, db = os.path.join(tmp, "sim.pcap"), os.path.join(tmp, "store")
     subprocess.run([OTW, "simulate", "--out", pcap, "--packets", "6000"], check=True,
                    stdout=subprocess.DEVNULL)
-    subprocess.run([OTW, "analyze", "--store", db, pcap], check=True, stdout=subprocess.DEVNULL)
+    truth = json.load(open(pcap + ".truth.json"))
+    learn = (truth["attack"]["start_us"] - truth["first_us"]) / 1e6
+    subprocess.run([OTW, "analyze", "--store", db, "--learn-seconds", "%.3f" % learn, pcap],
+                   check=True, stdout=subprocess.DEVNULL)
     out = subprocess.run([OTW, "user", "init", "--db", db], check=True,
                          capture_output=True, text=True).stdout
     pw = {"admin": out.strip().split()[-1]}
@@ -95,6 +100,7 @@ def main():
         subprocess.run([OTW, "user", "add", "u" + role, "--role", role, "--password-file", f,
                         "--db", db], check=True)
     users = {"admin": "admin", "analyst": "uanalyst", "readonly": "ureadonly"}
+    ATTACKER["ip"] = truth["attack"]["attacker_ip"]
     port = free_port()
     srv = subprocess.Popen([OTW, "console", "--db", db, "--listen", "127.0.0.1:%d" % port],
                            stderr=open(os.path.join(tmp, "console.log"), "w"))
@@ -112,6 +118,11 @@ def main():
         check(srv.returncode == 0, "console stops cleanly on SIGTERM (rc %s)" % srv.returncode)
     print("%d failures" % len(FAILS))
     return 1 if FAILS else 0
+
+ATTACKER = {}
+
+def truth_attacker(db):
+    return ATTACKER.get("ip")
 
 def run(port, pw, users, db):
     # TLS only: plaintext gets no HTTP answer; TLS 1.1 is refused
@@ -148,8 +159,10 @@ def run(port, pw, users, db):
         for m, p, need in MATRIX:
             if m == "DELETE" and p == "/api/v1/session":
                 continue
-            body = {"username": "m_" + role, "role": "readonly", "password": "Matrix-Pass-123"} \
-                if m == "POST" else None
+            body = None
+            if m == "POST":
+                body = {"username": "m_" + role, "role": "readonly", "password": "Matrix-Pass-123"} \
+                    if "users" in p else {"action": "close"}
             st, _, _ = c.req(m, p, body)
             if ROLES[role] < need:
                 check(st == 403, "%s %s as %s -> 403 (got %d)" % (m, p, role, st))
@@ -196,6 +209,28 @@ def run(port, pw, users, db):
     check(js3["total"] == 1, "filter by MAC finds one device")
     st, js4, _ = clients["readonly"].req("GET", "/api/v1/operations?q=modbus")
     check(st == 200 and js4["total"] > 0, "operations list has Modbus rows (%s)" % js4.get("total"))
+
+    # alerts: the store holds the attack's alerts; actions by role
+    ro, an = clients["readonly"], clients["analyst"]
+    st, js, _ = ro.req("GET", "/api/v1/alerts?status=open")
+    check(st == 200 and js["total"] >= 5, "open alerts listed (%s)" % (js or {}).get("total"))
+    scan = [a for a in js["items"] if a["title"] == "Port scan detected"]
+    check(len(scan) >= 1 and scan[0]["src_ip"] == truth_attacker(db), "port scan alert from the attacker")
+    aid = js["items"][0]["id"]
+    st, one, _ = ro.req("GET", "/api/v1/alerts/%d" % aid)
+    check(st == 200 and one["id"] == aid and one["recommendation"], "one alert with a recommendation")
+    st, _, _ = ro.req("POST", "/api/v1/alerts/%d" % aid, {"action": "close"})
+    check(st == 403, "read-only may not close an alert (got %d)" % st)
+    st, _, _ = an.req("POST", "/api/v1/alerts/%d" % aid, {"action": "explode"})
+    check(st == 400, "unknown action -> 400 (got %d)" % st)
+    st, _, _ = an.req("POST", "/api/v1/alerts/abc", {"action": "close"})
+    check(st == 404, "bad alert id -> 404 (got %d)" % st)
+    st, x, _ = an.req("POST", "/api/v1/alerts/%d" % aid, {"action": "close", "note": "pen test"})
+    check(st == 200 and x["status"] == "closed" and x["note"] == "pen test", "analyst closes with a note")
+    st, js2, _ = ro.req("GET", "/api/v1/alerts?status=open")
+    check(js2["total"] == js["total"] - 1, "closed alert left the open list")
+    st, js3, _ = ro.req("GET", "/api/v1/alerts?status=nonsense")
+    check(st == 400, "bad status filter -> 400")
 
     # lockout: 5 misses lock the account, even for the right password
     c = Client(port)
