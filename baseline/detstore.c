@@ -81,6 +81,8 @@ struct save {
 	struct otw_txn *txn;
 	uint64_t next_id;
 	int rc;
+	void (*fresh)(void *arg, const struct otw_alert *a);
+	void *arg;
 };
 
 static void save_key(void *arg, uint64_t k)
@@ -102,6 +104,8 @@ static void save_alert(void *arg, struct otw_alert *a)
 		if (s->next_id == 0 && (s->rc = otw_store_alert_last_id(s->txn, &s->next_id)) != 0)
 			return;
 		a->id = ++s->next_id;
+		if (s->fresh)
+			s->fresh(s->arg, a);
 	}
 	to_store(a, &rec);
 	/* the operator owns status and note: keep what the console wrote */
@@ -116,7 +120,13 @@ static void save_alert(void *arg, struct otw_alert *a)
 
 int otw_detstore_save(struct otw_det *det, struct otw_txn *txn)
 {
-	struct save s = { .txn = txn };
+	return otw_detstore_save_cb(det, txn, NULL, NULL);
+}
+
+int otw_detstore_save_cb(struct otw_det *det, struct otw_txn *txn,
+			 void (*fresh)(void *arg, const struct otw_alert *a), void *arg)
+{
+	struct save s = { .txn = txn, .fresh = fresh, .arg = arg };
 
 	otw_det_drain(det, save_key, save_alert, &s);
 	if (s.rc == 0 && otw_det_start_ns(det) != 0)

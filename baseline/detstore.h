@@ -12,6 +12,10 @@ int otw_detstore_load(struct otw_det *det, struct otw_txn *txn);
 /* Write what det learned and raised since the last save into txn. On a
  * failed commit the caller restarts from the store (as for the inventory). */
 int otw_detstore_save(struct otw_det *det, struct otw_txn *txn);
+/* The same, calling fresh(arg, a) for each alert saved for the first time
+ * (to forward it once the commit succeeded). */
+int otw_detstore_save_cb(struct otw_det *det, struct otw_txn *txn,
+			 void (*fresh)(void *arg, const struct otw_alert *a), void *arg);
 
 /* Take over the status operators set in the store (console actions):
  * closed alerts are raised anew on a repeat, learned ones add their cause

@@ -19,11 +19,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/pipeline0/pull.h>
 
 #include "detstore.h"
+#include "fwd.h"
 #include "inv.h"
 #include "otw_err.h"
 #include "otw_num.h"
@@ -36,6 +38,7 @@
 #define RECV_POLL_MS 100 /* bounds how late we notice a signal */
 #define DRAIN_QUIET_MS 20
 #define SYNC_MS 2000 /* how often alert actions are read back */
+#define FWD_QUEUE 256 /* new alerts forwarded per commit; more are counted */
 
 struct opts {
 	const char *store;
@@ -44,6 +47,7 @@ struct opts {
 	unsigned commit_events;
 	size_t map_mb;
 	uint64_t learn_s;       /* learning period (packet time) */
+	const char *syslog;     /* forward new alerts to HOST:PORT (UDP) */
 };
 
 struct worker {
@@ -73,6 +77,10 @@ struct bl {
 	struct otw_store *st;
 	struct otw_inv *inv;
 	struct otw_det *det;
+	struct otw_fwd *fwd;
+	struct otw_alert outq[FWD_QUEUE]; /* new alerts of the commit in flight */
+	unsigned n_out;
+	uint64_t fwd_sent, fwd_failed;
 	nng_socket sock;
 	struct worker w[OTW_MAX_WORKERS];
 	struct ctrs c;          /* cumulative, as stored */
@@ -107,6 +115,8 @@ static void usage(FILE *f)
 		"  --commit-events N    or after N events (default 4096)\n"
 		"  --learn-seconds S    learning mode for the first S seconds of traffic\n"
 		"                       (packet time; default 14 days; 0: never learn)\n"
+		"  --syslog HOST:PORT   forward each new alert as syslog (RFC 5424) + CEF\n"
+		"                       over UDP\n"
 		"  --map-mb MB          LMDB map size (default %zu)\n"
 		"  -v, --verbose        debug logging\n",
 		OTW_STORE_DIR_DEFAULT, OTW_EV_URL_DEFAULT,
@@ -123,6 +133,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "commit-events", required_argument, NULL, 'n' },
 		{ "map-mb", required_argument, NULL, 'M' },
 		{ "learn-seconds", required_argument, NULL, 'L' },
+		{ "syslog", required_argument, NULL, 'Y' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -153,6 +164,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			if (otw_parse_u64(optarg, 1, 100000000, &v) != 0)
 				goto bad;
 			o->commit_events = (unsigned)v;
+			break;
+		case 'Y':
+			o->syslog = optarg;
 			break;
 		case 'L':
 			if (otw_parse_u64(optarg, 0, 10ull * 365 * 86400, &v) != 0)
@@ -234,6 +248,28 @@ out:
 	return rc;
 }
 
+static void queue_fwd(void *arg, const struct otw_alert *a)
+{
+	struct bl *b = arg;
+
+	if (b->n_out < FWD_QUEUE)
+		b->outq[b->n_out++] = *a;
+	else
+		b->fwd_failed++;
+}
+
+/* After a commit: new alerts go to the SIEM (best effort, counted). */
+static void send_fwd(struct bl *b)
+{
+	for (unsigned i = 0; i < b->n_out; i++) {
+		if (otw_fwd_send(b->fwd, &b->outq[i]) == 0)
+			b->fwd_sent++;
+		else
+			b->fwd_failed++;
+	}
+	b->n_out = 0;
+}
+
 /* One txn: dirty inventory records, worker positions and counters, so a
  * crash never separates the data from the seq that says what it holds. */
 static int commit(struct bl *b)
@@ -244,7 +280,7 @@ static int commit(struct bl *b)
 	if ((rc = otw_store_txn_begin(b->st, true, &txn)) != 0)
 		return rc;
 	if ((rc = otw_inv_save_dirty(b->inv, txn)) != 0 ||
-	    (rc = otw_detstore_save(b->det, txn)) != 0)
+	    (rc = otw_detstore_save_cb(b->det, txn, b->fwd ? queue_fwd : NULL, b)) != 0)
 		goto out_abort;
 	for (uint16_t i = 0; i < OTW_MAX_WORKERS; i++) {
 		if (!b->w[i].dirty)
@@ -258,14 +294,19 @@ static int commit(struct bl *b)
 		goto out_abort;
 	CTR_MAP(CTR_SAVE)
 #undef CTR_SAVE
-	if ((rc = otw_store_txn_commit(txn)) != 0)
+	if ((rc = otw_store_txn_commit(txn)) != 0) {
+		b->n_out = 0;
 		return rc;
+	}
+	if (b->fwd)
+		send_fwd(b);
 	for (unsigned i = 0; i < OTW_MAX_WORKERS; i++)
 		b->w[i].dirty = false;
 	b->pending = 0;
 	b->commits++;
 	return 0;
 out_abort:
+	b->n_out = 0;
 	otw_store_txn_abort(txn);
 	return rc;
 }
@@ -322,6 +363,14 @@ static void handle(struct bl *b, nng_msg *msg)
 	b->run_events += h.count;
 }
 
+static unsigned n_alerts(const struct bl *b)
+{
+	uint32_t n;
+
+	(void)otw_det_alerts(b->det, &n);
+	return n;
+}
+
 static void log_stats(struct bl *b, const char *what, uint64_t dt_ms,
 		      uint64_t dev)
 {
@@ -331,10 +380,10 @@ static void log_stats(struct bl *b, const char *what, uint64_t dt_ms,
 	otw_log(LOG_INFO,
 		"event=%s events=%" PRIu64 " batches=%" PRIu64 " lost=%" PRIu64
 		" bad=%" PRIu64 " devices=%zu conns=%zu ops=%zu commits=%" PRIu64
-		" ev_per_s=%" PRIu64,
+		" ev_per_s=%" PRIu64 " alerts=%u fwd_sent=%" PRIu64 " fwd_failed=%" PRIu64,
 		what, b->c.events, b->c.batches, b->c.msgs_lost, b->c.bad_msgs,
 		s.devices, s.conns, s.ops, b->commits,
-		dt_ms ? dev * 1000u / dt_ms : 0);
+		dt_ms ? dev * 1000u / dt_ms : 0, n_alerts(b), b->fwd_sent, b->fwd_failed);
 }
 
 static int nng_setup(struct bl *b)
@@ -458,6 +507,15 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (b.o.syslog != NULL) {
+		char host[64] = "";
+		(void)gethostname(host, sizeof(host) - 1);
+		if ((rc = otw_fwd_open(b.o.syslog, host, &b.fwd)) != 0) {
+			otw_log(LOG_ERR, "event=syslog_failed dest=%s err=\"%s\"", b.o.syslog,
+				otw_strerror(rc));
+			return 1;
+		}
+	}
 	if ((rc = otw_inv_create(&b.inv)) != 0 || (rc = load_state(&b)) != 0) {
 		otw_log(LOG_ERR, "event=load_failed dir=%s err=\"%s\"",
 			b.o.store, otw_strerror(rc));
@@ -477,6 +535,7 @@ int main(int argc, char **argv)
 out_store:
 	otw_inv_destroy(b.inv);
 	otw_det_destroy(b.det);
+	otw_fwd_close(b.fwd);
 	otw_store_close(b.st);
 	return rc == 0 ? 0 : 1;
 }
