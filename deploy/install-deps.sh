@@ -5,7 +5,7 @@ set -euo pipefail
 pkgs=(meson ninja-build pkg-config gcc clang libfuzzer-14-dev libclang-rt-14-dev
       libdpdk-dev dpdk liburcu-dev liblmdb-dev lmdb-utils libnng-dev libssl-dev
       libcjson-dev libcivetweb-dev civetweb libpcap-dev libcmocka-dev
-      tshark libndpi-bin python3 iproute2 procps ieee-data)
+      tshark libndpi-bin python3 iproute2 procps ieee-data chromium)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -8,7 +8,9 @@ CSRF; bad bodies (400/411/413/415) change nothing; lockout; paging against
 `otwatch inventory --json`; sign-out.
 usage: test_console.py OTWATCH
 """
-import http.client, json, os, socket, ssl, subprocess, sys, tempfile, time
+import http.client, json, os, socket, ssl, subprocess, sys
+
+from consolefix import Console
 
 OTW = sys.argv[1]
 FAILS = []
@@ -17,13 +19,6 @@ def check(cond, what):
     print(("ok   " if cond else "FAIL ") + what)
     if not cond:
         FAILS.append(what)
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 def ctx(max_version=None):
     c = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -81,41 +76,13 @@ MATRIX = [
 ROLES = {"readonly": 1, "analyst": 2, "admin": 3}
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="otw-console-")
-    pcap, db = os.path.join(tmp, "sim.pcap"), os.path.join(tmp, "store")
-    subprocess.run([OTW, "simulate", "--out", pcap, "--packets", "6000"], check=True,
-                   stdout=subprocess.DEVNULL)
-    truth = json.load(open(pcap + ".truth.json"))
-    learn = (truth["attack"]["start_us"] - truth["first_us"]) / 1e6
-    subprocess.run([OTW, "analyze", "--store", db, "--learn-seconds", "%.3f" % learn, pcap],
-                   check=True, stdout=subprocess.DEVNULL)
-    out = subprocess.run([OTW, "user", "init", "--db", db], check=True,
-                         capture_output=True, text=True).stdout
-    pw = {"admin": out.strip().split()[-1]}
-    for role in ("analyst", "readonly"):
-        pw[role] = "Pw-%s-%s" % (role, os.urandom(4).hex())
-        f = os.path.join(tmp, role + ".pw")
-        with open(f, "w") as fh:
-            fh.write(pw[role] + "\n")
-        subprocess.run([OTW, "user", "add", "u" + role, "--role", role, "--password-file", f,
-                        "--db", db], check=True)
-    users = {"admin": "admin", "analyst": "uanalyst", "readonly": "ureadonly"}
-    ATTACKER["ip"] = truth["attack"]["attacker_ip"]
-    port = free_port()
-    srv = subprocess.Popen([OTW, "console", "--db", db, "--listen", "127.0.0.1:%d" % port],
-                           stderr=open(os.path.join(tmp, "console.log"), "w"))
+    fx = Console(OTW)
+    ATTACKER["ip"] = fx.truth["attack"]["attacker_ip"]
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        run(port, pw, users, db)
+        run(fx.port, fx.pw, fx.users, fx.db)
     finally:
-        srv.terminate()
-        srv.wait(10)
-        check(srv.returncode == 0, "console stops cleanly on SIGTERM (rc %s)" % srv.returncode)
+        rc = fx.stop()
+        check(rc == 0, "console stops cleanly on SIGTERM (rc %s)" % rc)
     print("%d failures" % len(FAILS))
     return 1 if FAILS else 0
 

@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""Browser test: Debian's headless Chromium drives the console UI over real
+HTTPS (tests/e2e/cdp.py, DevTools over a pipe). Signs in, browses the
+inventory and alerts, closes an alert as an analyst, checks the read-only
+role sees no actions and no user admin, and keeps screenshots in OUTDIR.
+usage: test_ui.py OTWATCH OUTDIR   (exit 77 when chromium is missing)
+"""
+import http.client, json, os, ssl, sys
+
+from cdp import Browser, CDPError
+from consolefix import Console
+
+FAILS = []
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        FAILS.append(what)
+
+
+def api_alerts(port, fx):
+    """Open alerts as the API sees them (admin session)."""
+    ctx = ssl._create_unverified_context()
+    c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=20)
+    c.request("POST", "/api/v1/session", json.dumps({"username": "admin", "password": fx.pw["admin"]}),
+              {"Content-Type": "application/json"})
+    r = c.getresponse()
+    cookie = r.getheader("Set-Cookie").split(";")[0]
+    r.read()
+    c.close()
+    c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=20)
+    c.request("GET", "/api/v1/alerts?status=open&limit=1000", headers={"Cookie": cookie})
+    d = json.loads(c.getresponse().read())
+    c.close()
+    return d
+
+
+def sign_in(b, url, user, pw):
+    b.goto(url)
+    b.wait_for("document.querySelector('#login') && !document.querySelector('#login').hidden"
+               " || document.querySelector('#app') && !document.querySelector('#app').hidden")
+    b.eval("""(() => { document.querySelector('#login-user').value = %s;
+        document.querySelector('#login-pw').value = %s;
+        document.querySelector('#login-form').requestSubmit(); })()""" % (json.dumps(user), json.dumps(pw)))
+    b.wait_for("!document.querySelector('#app').hidden")
+    check(b.eval("getComputedStyle(document.querySelector('#login')).display === 'none'"),
+          "%s signed in: the sign-in form is really gone" % user)
+
+
+def main():
+    otw, out = sys.argv[1], sys.argv[2]
+    os.makedirs(out, exist_ok=True)
+    try:
+        b = Browser()
+    except FileNotFoundError:
+        print("SKIP: chromium not installed (apt install chromium)")
+        return 77
+    fx = Console(otw)
+    url = "https://127.0.0.1:%d/" % fx.port
+    try:
+        b.open_page()
+        b.call("Emulation.setDeviceMetricsOverride",
+               {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False})
+        # a wrong password shows an error and no app
+        b.goto(url)
+        b.wait_for("!document.querySelector('#login').hidden")
+        b.eval("""(() => { document.querySelector('#login-user').value = 'admin';
+            document.querySelector('#login-pw').value = 'Wrong-password-1';
+            document.querySelector('#login-form').requestSubmit(); })()""")
+        b.wait_for("document.querySelector('#login-err').textContent.length > 0")
+        check(b.eval("document.querySelector('#app').hidden"), "wrong password: app stays hidden")
+        b.screenshot(os.path.join(out, "01-login-error.png"))
+
+        sign_in(b, url, "uanalyst", fx.pw["analyst"])
+        check("uanalyst" in b.eval("document.querySelector('#who').textContent"), "analyst signed in")
+        b.wait_for("document.querySelectorAll('.tile').length >= 4")
+        b.screenshot(os.path.join(out, "02-overview.png"))
+
+        b.goto(url + "#/devices")
+        b.wait_for("document.querySelectorAll('table[data-list=devices] tbody tr').length > 0")
+        rows = b.eval("document.querySelectorAll('table[data-list=devices] tbody tr').length")
+        check(rows >= 5, "device table lists %s devices" % rows)
+        b.screenshot(os.path.join(out, "03-devices.png"))
+
+        b.goto(url + "#/alerts")
+        b.wait_for("document.querySelectorAll('table[data-list=alerts] tbody tr').length > 0")
+        before = api_alerts(fx.port, fx)["total"]
+        shown = b.eval("document.querySelectorAll('table[data-list=alerts] tbody tr').length")
+        check(shown == before, "alerts page shows the %d open alerts (%s)" % (before, shown))
+        b.screenshot(os.path.join(out, "04-alerts.png"))
+        first = b.eval("document.querySelector('table[data-list=alerts] tbody tr').dataset.alert")
+        b.eval("[...document.querySelector('table[data-list=alerts] tbody tr').querySelectorAll('button')]"
+               ".find(x => x.textContent === 'Close').click()")
+        b.wait_for("document.querySelectorAll('table[data-list=alerts] tbody tr').length === %d" % (before - 1))
+        after = api_alerts(fx.port, fx)
+        check(after["total"] == before - 1 and all(str(a["id"]) != first for a in after["items"]),
+              "closing in the UI closed alert %s in the store" % first)
+        check(b.eval("[...document.querySelectorAll('nav a')].find(a => a.dataset.view === 'users').hidden"),
+              "analyst sees no Users page")
+        b.eval("document.querySelector('#logout').click()")
+        b.wait_for("!document.querySelector('#login').hidden")
+
+        sign_in(b, url, "ureadonly", fx.pw["readonly"])
+        b.goto(url + "#/alerts")
+        b.wait_for("document.querySelectorAll('table[data-list=alerts] tbody tr').length > 0")
+        check(b.eval("document.querySelectorAll('table[data-list=alerts] button').length") == 0,
+              "read-only sees alerts without action buttons")
+        b.screenshot(os.path.join(out, "05-readonly-alerts.png"))
+        b.eval("document.querySelector('#logout').click()")
+        b.wait_for("!document.querySelector('#login').hidden")
+
+        sign_in(b, url, "admin", fx.pw["admin"])
+        b.goto(url + "#/users")
+        b.wait_for("[...document.querySelectorAll('td')].some(td => td.textContent === 'uanalyst')")
+        check(True, "admin sees the user list")
+        b.screenshot(os.path.join(out, "06-users.png"))
+    except CDPError as e:
+        check(False, "browser: %s" % e)
+        try:
+            b.screenshot(os.path.join(out, "failure.png"))
+        except Exception:
+            pass
+    finally:
+        b.close()
+        fx.stop()
+    print("%d failures; screenshots in %s" % (len(FAILS), out))
+    return 1 if FAILS else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
