@@ -109,6 +109,17 @@ else
 	echo "skipped: the pipeline needs root (hugepages)"
 fi
 
+echo "== (d) 1M concurrent flows (one SYN each): flow-table memory and insert rate"
+python3 "$(dirname "$0")/flows.py" "$tmp/flows.pcap" 1000000
+"$OTW" analyze --bench --seconds "$BENCH_SECONDS" --max-flows 1048576 "$tmp/flows.pcap" >"$tmp/flows.json"
+python3 -c "
+import json
+d = json.load(open('$tmp/flows.json'))
+print('1M flows: %.2f Mpkt/s inserting, flow table %.0f MiB (%d B/flow slot), max RSS %.0f MiB for the whole process' % (
+    d['pps'] / 1e6, d['flow_table_bytes'] / 2**20, d['flow_slots_bytes_per_flow'], d['max_rss_bytes'] / 2**20))
+"
+rm -f "$tmp/flows.pcap"
+
 echo "== (c) ndpiReader -i FILE"
 if command -v ndpiReader >/dev/null; then
 	timed ndpiReader -i "$PCAP"
