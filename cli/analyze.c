@@ -15,6 +15,7 @@
 #include "engine.h"
 #include "evjson.h"
 #include "inv.h"
+#include "otw_app.h"
 #include "otw_err.h"
 #include "otw_num.h"
 #include "store.h"
@@ -172,13 +173,26 @@ static void an_summary(FILE *out, const struct otw_engine_stats *st,
 			"{\"type\":\"summary\",\"packets\":%llu,\"bytes\":%llu,"
 			"\"malformed\":%llu,\"flows\":%llu,\"seconds\":%.6f,"
 			"\"non_ip\":%llu,\"fragments\":%llu,\"events\":%llu,"
-			"\"elapsed\":%.6f}\n",
+			"\"tcp_retrans\":%llu,\"tcp_gaps\":%llu,\"elapsed\":%.6f,\"apps\":{",
 			(unsigned long long)st->packets, (unsigned long long)st->bytes,
 			(unsigned long long)st->malformed,
 			(unsigned long long)st->flows_created, seconds,
 			(unsigned long long)st->non_ip,
 			(unsigned long long)st->fragments,
-			(unsigned long long)st->events, elapsed);
+			(unsigned long long)st->events,
+			(unsigned long long)st->tcp_retrans,
+			(unsigned long long)st->tcp_gaps, elapsed);
+		/* per protocol: packets dissected and how many were malformed */
+		for (unsigned a = 1, first = 1; a < OTW_APP__COUNT; a++) {
+			if (st->app_packets[a] == 0 && st->app_malformed[a] == 0)
+				continue;
+			fprintf(out, "%s\"%s\":{\"packets\":%llu,\"malformed\":%llu}",
+				first ? "" : ",", otw_app_name(a),
+				(unsigned long long)st->app_packets[a],
+				(unsigned long long)st->app_malformed[a]);
+			first = 0;
+		}
+		fputs("}}\n", out);
 		return;
 	}
 	fprintf(out,

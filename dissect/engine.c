@@ -525,8 +525,12 @@ static void flow_app(struct otw_engine *e, struct otw_flow *f,
 
 	if (!(f->state & OTW_FL_CLASSIFIED)) {
 		bool server_is_dst;
-		f->state |= OTW_FL_CLASSIFIED;
 		d = otw_registry_match(&c, &x, &server_is_dst);
+		/* a first payload too short to tell (a lone byte, a SYN with
+		 * data) gets a few more chances before the flow is unknown */
+		f->tcp = (uint16_t)(f->tcp + OTW_FT_TRY1);
+		if (d != NULL || (f->tcp & OTW_FT_TRIES) >= OTW_FT_TRIES)
+			f->state |= OTW_FL_CLASSIFIED;
 		if (d == NULL)
 			return;
 		f->app = d->app;
@@ -564,14 +568,20 @@ static void l2_app(struct otw_engine *e, const struct otw_pkt *p, uint64_t ts)
 	const struct otw_dissector *d = otw_registry_l2(p->ethertype);
 	struct otw_cur c;
 	struct otw_dctx x = { .eng = e, .pkt = p, .ts_ns = ts };
+	enum otw_verdict v;
 
 	if (d == NULL)
 		return;
 	x.app = d->app;
 	c = otw_cur_make(p->l3p, p->l3_len);
-	e->st.app_packets[d->app]++;
-	if (d->dissect(&c, &x) == OTW_MALFORMED)
-		e->st.app_malformed[d->app]++;
+	v = d->dissect(&c, &x);
+	/* one dissector may serve several apps (LLC: STP and CDP): it says
+	 * which one through x.app */
+	if (x.app < OTW_APP__COUNT) {
+		e->st.app_packets[x.app]++;
+		if (v == OTW_MALFORMED)
+			e->st.app_malformed[x.app]++;
+	}
 }
 
 void otw_engine_packet(struct otw_engine *e, const uint8_t *frame,

@@ -26,6 +26,8 @@ enum otw_flow_state {
 enum otw_flow_tcp {
 	OTW_FT_SEQ_A = 1,       /* next_seq[0] is known */
 	OTW_FT_SEQ_B = 2,
+	OTW_FT_TRY1 = 4,        /* classification attempts, in bits 2-3 */
+	OTW_FT_TRIES = 12,      /* ...at most 3 */
 };
 
 /* Endpoint a is the lower (address, port); both directions find one entry. */

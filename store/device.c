@@ -1,9 +1,10 @@
-/* device table: key = MAC (6 bytes); value layout in store/README.md. */
+/* device table: key = kind u8 (0 MAC, 1 IP) + 16 bytes (MAC and zeros,
+ * or the IP); value layout in store/README.md. */
 #include <errno.h>
 
 #include "store_int.h"
 
-#define DEV_FIXED 40
+#define DEV_FIXED 44
 #define DEV_VAL_MAX \
 	(DEV_FIXED + 16 * OTW_STORE_DEV_IPS + 3 * OTW_STORE_STR_MAX)
 
@@ -30,24 +31,41 @@ static bool get_str(const uint8_t **p, const uint8_t *end, char *s)
 	return true;
 }
 
+void otw_store_device_key(const struct otw_store_device *d,
+			  uint8_t key[OTW_STORE_DEVKEY_LEN])
+{
+	memset(key, 0, OTW_STORE_DEVKEY_LEN);
+	key[0] = d->by_ip ? 1 : 0;
+	if (d->by_ip)
+		memcpy(key + 1, d->ips[0].b, 16);
+	else
+		memcpy(key + 1, d->mac, 6);
+}
+
 static int decode(const uint8_t *key, size_t klen, const uint8_t *v,
 		  size_t vlen, struct otw_store_device *d)
 {
 	const uint8_t *p, *end = v + vlen;
 
-	if (klen != 6 || vlen < DEV_FIXED)
+	if (klen != OTW_STORE_DEVKEY_LEN || key[0] > 1 || vlen < DEV_FIXED)
 		return OTW_ESTORE;
 	memset(d, 0, sizeof(*d));
-	memcpy(d->mac, key, 6);
+	d->by_ip = key[0];
+	if (!d->by_ip)
+		memcpy(d->mac, key + 1, 6);
 	d->vlan = otw_get_le16(v);
 	d->n_ips = v[2];
+	d->flags = v[3];
 	d->ips_dropped = otw_get_le32(v + 4);
 	d->first_ns = otw_get_le64(v + 8);
 	d->last_ns = otw_get_le64(v + 16);
 	d->apps_served = otw_get_le64(v + 24);
 	d->apps_used = otw_get_le64(v + 32);
+	d->arp_ips = otw_get_le16(v + 40);
 	if (d->n_ips > OTW_STORE_DEV_IPS ||
-	    vlen < DEV_FIXED + 16 * (size_t)d->n_ips)
+	    vlen < DEV_FIXED + 16 * (size_t)d->n_ips ||
+	    (d->by_ip && (d->n_ips == 0 ||
+			  memcmp(key + 1, v + DEV_FIXED, 16) != 0)))
 		return OTW_ESTORE;
 	p = v + DEV_FIXED;
 	for (unsigned i = 0; i < d->n_ips; i++, p += 16)
@@ -60,35 +78,44 @@ static int decode(const uint8_t *key, size_t klen, const uint8_t *v,
 
 int otw_store_device_put(struct otw_txn *txn, const struct otw_store_device *d)
 {
-	uint8_t val[DEV_VAL_MAX], *p = val;
+	uint8_t val[DEV_VAL_MAX], *p = val, key[OTW_STORE_DEVKEY_LEN];
 
-	if (d->n_ips > OTW_STORE_DEV_IPS)
+	if (d->n_ips > OTW_STORE_DEV_IPS || (d->by_ip && d->n_ips == 0))
 		return -EINVAL;
+	otw_store_device_key(d, key);
 	p = otw_put_le16(p, d->vlan);
 	*p++ = d->n_ips;
-	*p++ = 0;
+	*p++ = d->flags;
 	p = otw_put_le32(p, d->ips_dropped);
 	p = otw_put_le64(p, d->first_ns);
 	p = otw_put_le64(p, d->last_ns);
 	p = otw_put_le64(p, d->apps_served);
 	p = otw_put_le64(p, d->apps_used);
+	p = otw_put_le16(p, d->arp_ips);
+	p = otw_put_le16(p, 0);
 	for (unsigned i = 0; i < d->n_ips; i++)
 		p = otw_put_bytes(p, d->ips[i].b, 16);
 	p = put_str(p, d->vendor);
 	p = put_str(p, d->model);
 	p = put_str(p, d->firmware);
-	return otw_store_raw_put(txn, OTW_DB_DEVICE, d->mac, 6, val,
+	return otw_store_raw_put(txn, OTW_DB_DEVICE, key, sizeof(key), val,
 				 (size_t)(p - val));
 }
 
-int otw_store_device_get(struct otw_txn *txn, const uint8_t mac[6],
+int otw_store_device_get(struct otw_txn *txn,
+			 const struct otw_store_device *dkey,
 			 struct otw_store_device *out)
 {
+	uint8_t key[OTW_STORE_DEVKEY_LEN];
 	const uint8_t *v;
 	size_t n;
-	int rc = otw_store_raw_get(txn, OTW_DB_DEVICE, mac, 6, &v, &n);
+	int rc;
 
-	return rc != 0 ? rc : decode(mac, 6, v, n, out);
+	if (dkey->by_ip && dkey->n_ips == 0)
+		return -EINVAL;
+	otw_store_device_key(dkey, key);
+	rc = otw_store_raw_get(txn, OTW_DB_DEVICE, key, sizeof(key), &v, &n);
+	return rc != 0 ? rc : decode(key, sizeof(key), v, n, out);
 }
 
 struct walk {

@@ -17,7 +17,7 @@
 #include "otw_ev-t.h"
 
 /* Bumped whenever a key or value layout changes; checked at open. */
-#define OTW_STORE_SCHEMA 2
+#define OTW_STORE_SCHEMA 3 /* 3: device key kind+id, flags; fact table */
 
 /* Default map size: address space only, the file grows with the data. */
 #define OTW_STORE_MAP_DEFAULT ((size_t)4 << 30)
@@ -68,23 +68,58 @@ int otw_store_worker_get(struct otw_txn *txn, uint16_t worker,
 int otw_store_counter_put(struct otw_txn *txn, const char *name, uint64_t v);
 int otw_store_counter_get(struct otw_txn *txn, const char *name, uint64_t *v);
 
-/* --- device: one record per MAC --- */
+/* --- device: one record per MAC (local hosts) or per IP (hosts behind a
+ * router, whose frames carry the router's MAC) --- */
 
 #define OTW_STORE_DEV_IPS 16  /* IPs remembered per MAC */
 #define OTW_STORE_STR_MAX 64  /* vendor/model/firmware, incl. the NUL */
 
+enum otw_store_dev_flag {
+	OTW_STORE_DEV_ROUTER = 1,   /* its MAC carries routed IPs */
+	OTW_STORE_DEV_INTERNET = 2, /* by_ip with a public address */
+};
+
 struct otw_store_device {
+	uint8_t by_ip;                        /* 0: keyed by mac; 1: by ips[0]
+						 (mac zero) */
+	uint8_t flags;                        /* enum otw_store_dev_flag */
+	uint16_t arp_ips;                     /* bit i: ips[i] learnt by ARP */
 	uint8_t mac[6];
 	uint16_t vlan;
-	uint8_t n_ips;                        /* <= OTW_STORE_DEV_IPS */
+	uint8_t n_ips;                        /* <= OTW_STORE_DEV_IPS; >= 1
+						 when by_ip */
 	uint32_t ips_dropped;                 /* IPs over the cap */
 	struct otw_ip ips[OTW_STORE_DEV_IPS];
 	uint64_t first_ns, last_ns;
 	uint64_t apps_served;                 /* bit (1 << enum otw_app) */
 	uint64_t apps_used;
+	/* the chosen identity (see docs/inventory.md), kept here for
+	 * readers that do not walk the fact table */
 	char vendor[OTW_STORE_STR_MAX];       /* "" = unknown */
 	char model[OTW_STORE_STR_MAX];
 	char firmware[OTW_STORE_STR_MAX];
+};
+
+/* The store key of a device: kind (0 MAC, 1 IP) + 16 bytes (MAC then
+ * zeros, or the IP). Facts name their device with it. */
+#define OTW_STORE_DEVKEY_LEN 17
+void otw_store_device_key(const struct otw_store_device *d,
+			  uint8_t key[OTW_STORE_DEVKEY_LEN]);
+
+/* --- fact: identity facts taught by protocols, per device --- */
+
+struct otw_store_fact {
+	uint8_t dev[OTW_STORE_DEVKEY_LEN]; /* otw_store_device_key */
+	uint16_t key;                      /* enum otw_attr */
+	uint16_t app;                      /* enum otw_app that taught it */
+	uint32_t vhash;                    /* 0, or the value's hash for
+					      multi-valued keys (module ...) */
+	uint8_t len, prev_len;             /* bytes of val / prev */
+	uint16_t changes;                  /* times the value changed */
+	char val[OTW_ATTR_VAL_MAX + 1];    /* NUL-terminated */
+	char prev[OTW_ATTR_VAL_MAX + 1];   /* value before the last change */
+	uint64_t first_ns, last_ns;        /* current value's first/last */
+	uint64_t changed_ns;               /* time of the last change, 0 */
 };
 
 /* --- conn: one record per (l4, src ip/port, dst ip/port) --- */
@@ -126,7 +161,9 @@ typedef int (*otw_store_op_fn)(void *arg, const struct otw_store_op *o);
  * foreach walks the table in key order. Other errors: OTW_ESTORE
  * (including a full map), -EINVAL (n_ips over the cap). */
 int otw_store_device_put(struct otw_txn *txn, const struct otw_store_device *d);
-int otw_store_device_get(struct otw_txn *txn, const uint8_t mac[6],
+/* key fields of *key (by_ip, mac or ips[0]) select the record */
+int otw_store_device_get(struct otw_txn *txn,
+			 const struct otw_store_device *key,
 			 struct otw_store_device *out);
 int otw_store_device_foreach(struct otw_txn *txn, otw_store_device_fn fn,
 			     void *arg);
@@ -142,6 +179,14 @@ int otw_store_op_put(struct otw_txn *txn, const struct otw_store_op *o);
 int otw_store_op_get(struct otw_txn *txn, const struct otw_store_op *key,
 		     struct otw_store_op *out);
 int otw_store_op_foreach(struct otw_txn *txn, otw_store_op_fn fn, void *arg);
+
+/* Facts: key (dev, key, app, vhash). -EINVAL for len over the cap. */
+typedef int (*otw_store_fact_fn)(void *arg, const struct otw_store_fact *f);
+int otw_store_fact_put(struct otw_txn *txn, const struct otw_store_fact *f);
+int otw_store_fact_get(struct otw_txn *txn, const struct otw_store_fact *key,
+		       struct otw_store_fact *out);
+int otw_store_fact_foreach(struct otw_txn *txn, otw_store_fact_fn fn,
+			   void *arg);
 
 /* Number of records in a named table ("device", "conn", ...), for stats
  * and tests. Returns 0 and *n, or -EINVAL for an unknown name. */

@@ -16,6 +16,7 @@
 	X(DEVICE, "device")   \
 	X(CONN, "conn")       \
 	X(OP, "op")           \
+	X(FACT, "fact")       \
 	X(ALERT, "alert")     \
 	X(BASELINE, "baseline") \
 	X(SETTING, "setting") \

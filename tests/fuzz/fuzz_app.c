@@ -61,8 +61,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ip[9] = FUZZ_L4;
 	ip[12] = 10, ip[15] = dir ? 1 : 2;
 	ip[16] = 10, ip[19] = dir ? 2 : 1;
-	put16(l4, dir ? FUZZ_PORT : 50000);
-	put16(l4 + 2, dir ? 50000 : FUZZ_PORT);
+	/* a new flow (client port) every 8 inputs: classification and early
+	 * state get exercised as often as the steady state */
+	put16(l4, dir ? FUZZ_PORT : 50000 + (n >> 3 & 0x3ff));
+	put16(l4 + 2, dir ? 50000 + (n >> 3 & 0x3ff) : FUZZ_PORT);
 	if (FUZZ_L4 == 6) {
 		l4[4] = (uint8_t)(seq[dir] >> 24), l4[5] = (uint8_t)(seq[dir] >> 16);
 		l4[6] = (uint8_t)(seq[dir] >> 8), l4[7] = (uint8_t)seq[dir];

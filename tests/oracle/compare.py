@@ -11,7 +11,15 @@ gen-expected.sh). Fails on any difference in:
   - packets and wire bytes per flow (both directions summed; otwatch lines
     with the same key, e.g. a reopened connection, are summed),
   - Modbus requests and exception responses per (client, server, unit,
-    function code).
+    function code); otwatch's FC 8 sub-function (0x0800 | sub) and FC 43
+    MEI type (0x2b00 | mei) ops fold back into FC 8 and 43, and its UMAS
+    ops (app umas) into FC 90,
+  - the coil/register range the requests touch per (client, server, unit,
+    function code): lowest and highest address (tshark reference_num and
+    bit_cnt/word_cnt, FC 23 its write range),
+  - the FC 43/14 Read Device Identification facts (<name>.ident, from
+    `otwatch analyze --events` attr lines): vendor, product_code,
+    firmware, model, name per server IP.
 tests/oracle/overrides.txt corrects tshark where it is provably wrong.
 Response counts are printed as notes only: otwatch counts responses it
 paired with a request, tshark counts every response ADU, so they differ
@@ -22,6 +30,10 @@ import json
 import os
 import subprocess
 import sys
+
+
+# identity facts FC 43/14 teaches (tshark_norm.py ident)
+IDENT_KEYS = ("vendor", "product_code", "firmware", "model", "name")
 
 
 def ip_key(s):
@@ -74,17 +86,35 @@ def main():
     for f in read_expected(os.path.join(exp_dir, name + ".conn")):
         exp_conn[flow_key(f[0], f[1], f[2], f[3], f[4])] = (int(f[5]),
                                                            int(f[6]))
-    exp_ops = {}
+    exp_ops, exp_addr = {}, {}
     for f in read_expected(os.path.join(exp_dir, name + ".modbus")):
-        exp_ops[(norm_ip(f[0]), norm_ip(f[1]), int(f[2]), int(f[3]))] = \
-            tuple(int(x) for x in f[4:7])
+        k = (norm_ip(f[0]), norm_ip(f[1]), int(f[2]), int(f[3]))
+        exp_ops[k] = tuple(int(x) for x in f[4:7])
+        if len(f) >= 9 and f[7] != "-":
+            exp_addr[k] = (int(f[7]), int(f[8]))
+    exp_ident = None
+    ident_path = os.path.join(exp_dir, name + ".ident")
+    if os.path.isfile(ident_path):
+        exp_ident = set()
+        with open(ident_path) as fh:
+            for line in fh:
+                f = line.rstrip("\n").split(" ", 2)
+                if len(f) == 3:
+                    exp_ident.add((norm_ip(f[0]), f[1], f[2]))
 
-    # hand-checked corrections where tshark itself is wrong (overrides.txt)
+    # hand-checked corrections where tshark itself is wrong (overrides.txt);
+    # "NAME skip-ops | reason": compare the flows only
+    skip_ops = False
     with open(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                            "overrides.txt")) as f:
         for line in f:
             f = line.split("|")[0].split()
-            if len(f) != 7 or line.startswith("#") or f[0] != name:
+            if line.startswith("#") or not f or f[0] != name:
+                continue
+            if f[1:] == ["skip-ops"]:
+                skip_ops = True
+                continue
+            if len(f) != 7:
                 continue
             k = (norm_ip(f[1]), norm_ip(f[2]), int(f[3]), int(f[4]))
             resp = exp_ops.get(k, (0, 0, 0))[1]
@@ -96,7 +126,7 @@ def main():
     if p.returncode != 0:
         sys.exit("FAIL: %s exited %d\n%s" % (" ".join(cmd), p.returncode,
                                              p.stderr))
-    got_conn, got_ops = {}, {}
+    got_conn, got_ops, got_addr = {}, {}, {}
     for n, line in enumerate(p.stdout.splitlines(), 1):
         if not line.strip():
             continue
@@ -112,14 +142,26 @@ def main():
             c = got_conn.setdefault(k, [0, 0])
             c[0] += o["packets"]
             c[1] += o["bytes"]
-        elif t == "op" and o.get("app") == "modbus":
+        elif t == "op" and o.get("app") in ("modbus", "umas"):
+            func = int(o["func"])
+            if o["app"] == "umas":
+                func = 90
+            elif func > 0xff:  # 0x0800 | sub-function, 0x2b00 | MEI type
+                func >>= 8
             k = (norm_ip(o["src_ip"]), norm_ip(o["dst_ip"]), int(o["unit"]),
-                 int(o["func"]))
+                 func)
             c = got_ops.setdefault(k, [0, 0, 0])
             c[0] += o["count"]
             c[1] += o.get("responses", 0)
             c[2] += o.get("exceptions", 0)
+            if "addr_lo" in o:
+                a = got_addr.get(k)
+                got_addr[k] = (o["addr_lo"], o["addr_hi"]) if a is None else \
+                    (min(a[0], o["addr_lo"]), max(a[1], o["addr_hi"]))
 
+    if skip_ops:
+        print("note: %s: Modbus ops not compared (overrides.txt)" % name)
+        exp_ops, got_ops, exp_addr, got_addr = {}, {}, {}, {}
     errs, notes = [], []
     for k in sorted(set(exp_conn) | set(got_conn)):
         e, g = exp_conn.get(k), got_conn.get(k)
@@ -144,12 +186,41 @@ def main():
             notes.append("%s: responses tshark %d, otwatch %d (paired)"
                          % (what, e[1], g[1]))
 
+    for k in sorted(set(exp_addr) | set(got_addr)):
+        e, g = exp_addr.get(k), got_addr.get(k)
+        if e != g:
+            errs.append("modbus %s -> %s unit %d fc %d: addresses tshark %s, "
+                        "otwatch %s" % (k + (e, g)))
+    n_ident = 0
+    if exp_ident is not None:
+        got_ident = set()
+        cmd = [exe, "analyze", "--events", pcap]
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           universal_newlines=True)
+        if p.returncode != 0:
+            sys.exit("FAIL: %s exited %d\n%s" % (" ".join(cmd), p.returncode,
+                                                 p.stderr))
+        for line in p.stdout.splitlines():
+            if not line.startswith("{"):
+                continue
+            o = json.loads(line)
+            if o.get("ev") == "attr" and o.get("app") == "modbus" and \
+                    o.get("key") in IDENT_KEYS and "ip" in o:
+                got_ident.add((norm_ip(o["ip"]), o["key"], o["value"]))
+        n_ident = len(exp_ident)
+        for f in sorted(exp_ident - got_ident):
+            errs.append("identity missing %s %s %r" % f)
+        for f in sorted(got_ident - exp_ident):
+            errs.append("identity extra   %s %s %r" % f)
+
     for n in notes:
         print("note:", n)
     for e in errs:
         print("MISMATCH:", e)
-    print("%s: %d flows, %d modbus ops expected; %d mismatches"
-          % (name, len(exp_conn), len(exp_ops), len(errs)))
+    print("%s: %d flows, %d modbus ops, %d address ranges, %d identity "
+          "facts expected; %d mismatches"
+          % (name, len(exp_conn), len(exp_ops), len(exp_addr), n_ident,
+             len(errs)))
     return 1 if errs else 0
 
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Regenerate tests/expected/<capture>.{conn,modbus} from tshark for every
+# Regenerate tests/expected/<capture>.{conn,modbus,ident} from tshark for every
 # capture in tests/oracle/captures.list. The captures are read in place from
 # ../shared/pcaps (never copied into the tree).
 #   usage: tests/oracle/gen-expected.sh [PCAP_DIR]
@@ -12,6 +12,8 @@ pcaps=${1:-$root/../shared/pcaps}
 out=$root/tests/expected
 [ -d "$pcaps" ] || { echo "gen-expected: no capture dir $pcaps" >&2; exit 1; }
 mkdir -p "$out"
+tmp=$(mktemp)
+trap 'rm -f "$tmp"' EXIT
 # -n: no name resolution; no IP reassembly so every fragment is its own
 # frame, as in otwatch (which keys non-first fragments by no 5-tuple).
 TS="tshark -n -o ip.defragment:FALSE"
@@ -27,7 +29,10 @@ grep -v '^[[:space:]]*\(#\|$\)' "$here/captures.list" | while read -r rel; do
 	# TCP reassembly stays on (the default): Modbus ADUs split over
 	# segments count once, several ADUs in one segment count each.
 	$TS -r "$f" -Y mbtcp -T json --no-duplicate-keys \
-		-J "frame ip ipv6 tcp mbtcp modbus" 2>/dev/null |
-		python3 "$here/tshark_norm.py" modbus >"$out/$name.modbus"
-	echo "$name: $(wc -l <"$out/$name.conn") conns, $(wc -l <"$out/$name.modbus") modbus ops"
+		-J "frame ip ipv6 tcp mbtcp modbus" 2>/dev/null >"$tmp"
+	python3 "$here/tshark_norm.py" modbus <"$tmp" >"$out/$name.modbus"
+	python3 "$here/tshark_norm.py" ident <"$tmp" >"$out/$name.ident"
+	# identity is checked only where there is Modbus at all
+	[ -s "$out/$name.modbus" ] || rm -f "$out/$name.ident"
+	echo "$name: $(wc -l <"$out/$name.conn") conns, $(wc -l <"$out/$name.modbus") modbus ops, $(cat "$out/$name.ident" 2>/dev/null | wc -l) identity facts"
 done

@@ -7,6 +7,18 @@ Same seed -> same bytes; a different seed -> different bytes; the truth
 JSON agrees with the pcap (frame count); `otwatch analyze --json` finds
 exactly the truth's Modbus requests/exceptions per (client, server, unit,
 func) and the same frame count.
+
+Inventory precision/recall against the truth's device list (seeds 5 and
+6): devices are matched by MAC, types by the truth role mapped onto the
+inventory's types (gateway -> router, dhcp-server/dns-server -> server;
+the attacker has no type in that vocabulary and is left out of the type
+figures). Thresholds: devices precision = recall = 1.0, because every
+simulated host ARPs and talks, so a missing host is a bug and an extra one
+(0.0.0.0, broadcast, a merged router subnet) is the regression this
+guards; types precision and recall >= 0.9: each role has its own
+observable evidence in the plant (Modbus server, polling with writes,
+read-only polling, a sporadic full read, DHCP/DNS service, gateway), so
+at most one of the 10 typed hosts may be missed before this fails.
 """
 import filecmp
 import json
@@ -22,13 +34,79 @@ def sim(exe, out, seed):
         return json.load(f)
 
 
+TYPE_OF_ROLE = {"gateway": "router", "dhcp-server": "server",
+                "dns-server": "server", "plc": "plc", "hmi": "hmi",
+                "historian": "historian", "engineering": "engineering"}
+BAD_IPS = {"0.0.0.0", "255.255.255.255", "::"}
+
+
+def inventory_scores(exe, pcap, truth, errs, label):
+    """Device and type precision/recall of `analyze --json` on pcap."""
+    p = subprocess.run([exe, "analyze", "--json", pcap], check=True,
+                       stdout=subprocess.PIPE, universal_newlines=True)
+    devs = [json.loads(l) for l in p.stdout.splitlines()]
+    devs = [o for o in devs if o["type"] == "device"]
+    want = {d["mac"]: d for d in truth["devices"]}
+    local = [o for o in devs if not o.get("internet")]
+    got = {o["mac"]: o for o in local if "mac" in o}
+    for o in devs:
+        for ip in o["ips"]:
+            if ip in BAD_IPS or ip.startswith("224.") or ip.startswith("ff"):
+                errs.append("%s: device %s lists IP %s"
+                            % (label, o.get("mac"), ip))
+    hit = set(want) & set(got)
+    dp = len(hit) / len(local) if local else 0.0
+    dr = len(hit) / len(want) if want else 0.0
+    for m in sorted(set(want) - set(got)):
+        errs.append("%s: missing device %s (%s)"
+                    % (label, m, want[m]["name"]))
+    for o in local:
+        if o.get("mac") not in want:
+            errs.append("%s: extra device %s %s"
+                        % (label, o.get("mac"), o["ips"]))
+    for m in sorted(hit):
+        if want[m]["ip"] not in got[m]["ips"]:
+            errs.append("%s: %s lacks IP %s" % (label, m, want[m]["ip"]))
+    typed = correct = 0
+    relevant = [m for m in want if want[m]["role"] in TYPE_OF_ROLE]
+    lines = []
+    for m in sorted(relevant):
+        t = TYPE_OF_ROLE[want[m]["role"]]
+        g = got.get(m, {}).get("device_type", "unknown")
+        if g != "unknown":
+            typed += 1
+        if g == t:
+            correct += 1
+        else:
+            lines.append("%s: %s (%s) typed %s, truth %s; evidence %s"
+                         % (label, m, want[m]["name"], g, t,
+                            got.get(m, {}).get("type_evidence")))
+    tp = correct / typed if typed else 0.0
+    tr = correct / len(relevant) if relevant else 0.0
+    vend = sum(1 for m in hit if got[m].get("vendor", "").split(" ")[0]
+               .lower() == want[m]["vendor"].split(" ")[0].lower())
+    print("%s: devices precision %.3f recall %.3f (%d/%d found, %d listed);"
+          " types precision %.3f recall %.3f (%d correct, %d typed, %d "
+          "truth); vendor first word agrees on %d/%d"
+          % (label, dp, dr, len(hit), len(want), len(local), tp, tr,
+             correct, typed, len(relevant), vend, len(hit)))
+    for l in lines:
+        print("note:", l)
+    if dp < 1.0 or dr < 1.0:
+        errs.append("%s: device precision/recall %.3f/%.3f below 1.0"
+                    % (label, dp, dr))
+    if tp < 0.9 or tr < 0.9:
+        errs.append("%s: type precision/recall %.3f/%.3f below 0.9"
+                    % (label, tp, tr))
+
+
 def main():
     exe, work = sys.argv[1:3]
     os.makedirs(work, exist_ok=True)
     a, b, c = (os.path.join(work, n) for n in ("a.pcap", "b.pcap", "c.pcap"))
     truth = sim(exe, a, 5)
     sim(exe, b, 5)
-    sim(exe, c, 6)
+    truth_c = sim(exe, c, 6)
     errs = []
     if not filecmp.cmp(a, b, shallow=False):
         errs.append("same seed gave different pcaps")
@@ -47,7 +125,10 @@ def main():
     for line in p.stdout.splitlines():
         o = json.loads(line)
         if o["type"] == "op" and o["app"] == "modbus":
-            k = (o["src_ip"], o["dst_ip"], o["unit"], o["func"])
+            # FC 8 / FC 43 carry their sub-function: func = fc << 8 | sub
+            # (docs/protocols/modbus.md); the truth counts the bare FC
+            func = o["func"] >> 8 if o["func"] > 0xff else o["func"]
+            k = (o["src_ip"], o["dst_ip"], o["unit"], func)
             g = got.get(k, (0, 0))
             got[k] = (g[0] + o["count"], g[1] + o["exceptions"])
         elif o["type"] == "summary":
@@ -59,6 +140,8 @@ def main():
     if summary is None or summary["packets"] != truth["packets"]:
         errs.append("frames: truth %d, otwatch summary %s"
                     % (truth["packets"], summary and summary["packets"]))
+    inventory_scores(exe, a, truth, errs, "seed 5")
+    inventory_scores(exe, c, truth_c, errs, "seed 6")
     for e in errs:
         print("MISMATCH:", e)
     print("simulate: %d frames, %d modbus ops; %d mismatches"

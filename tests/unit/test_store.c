@@ -108,6 +108,8 @@ static void device_roundtrip(void **state)
 	d.ips[1] = ip4(192, 168, 1, 5);
 	strcpy(d.vendor, "Rockwell \"AB\"");
 	strcpy(d.firmware, "v20.11");
+	d.arp_ips = 0x2;
+	d.flags = OTW_STORE_DEV_ROUTER;
 	assert_int_equal(otw_store_txn_begin(fx->st, true, &t), 0);
 	assert_int_equal(otw_store_device_put(t, &d), 0);
 	d.n_ips = OTW_STORE_DEV_IPS + 1;
@@ -118,7 +120,10 @@ static void device_roundtrip(void **state)
 	reopen(fx, OTW_STORE_RDONLY);
 	assert_int_equal(otw_store_txn_begin(fx->st, true, &t), -EROFS);
 	assert_int_equal(otw_store_txn_begin(fx->st, false, &t), 0);
-	assert_int_equal(otw_store_device_get(t, d.mac, &g), 0);
+	assert_int_equal(otw_store_device_get(t, &d, &g), 0);
+	assert_int_equal(g.by_ip, 0);
+	assert_int_equal(g.arp_ips, 0x2);
+	assert_int_equal(g.flags, OTW_STORE_DEV_ROUTER);
 	assert_memory_equal(g.mac, d.mac, 6);
 	assert_int_equal(g.vlan, 100);
 	assert_int_equal(g.n_ips, 2);
@@ -302,6 +307,104 @@ static void group_commit_many(void **state)
 	otw_store_txn_abort(t);
 }
 
+/* An IP-keyed device (a host behind a router) lives beside MAC-keyed
+ * ones: key kind 1 + IP; it needs its IP; MAC ones sort first. */
+static void device_by_ip(void **state)
+{
+	struct fx *fx = *state;
+	struct otw_store_device a = { .mac = { 0xff, 1, 2, 3, 4, 5 } };
+	struct otw_store_device b = { .by_ip = 1, .n_ips = 1,
+				      .flags = OTW_STORE_DEV_INTERNET };
+	struct otw_store_device k = { .by_ip = 1 }, g;
+	struct otw_txn *t;
+	size_t n;
+
+	b.ips[0] = ip4(8, 8, 8, 8);
+	assert_int_equal(otw_store_txn_begin(fx->st, true, &t), 0);
+	assert_int_equal(otw_store_device_put(t, &b), 0);
+	assert_int_equal(otw_store_device_put(t, &a), 0);
+	assert_int_equal(otw_store_device_put(t, &k), -EINVAL); /* no IP */
+	assert_int_equal(otw_store_txn_commit(t), 0);
+	reopen(fx, 0);
+	assert_int_equal(otw_store_txn_begin(fx->st, false, &t), 0);
+	assert_int_equal(otw_store_count(t, "device", &n), 0);
+	assert_int_equal(n, 2);
+	k.n_ips = 1;
+	k.ips[0] = ip4(8, 8, 8, 8);
+	assert_int_equal(otw_store_device_get(t, &k, &g), 0);
+	assert_int_equal(g.by_ip, 1);
+	assert_int_equal(g.flags, OTW_STORE_DEV_INTERNET);
+	assert_memory_equal(&g.ips[0], &b.ips[0], 16);
+	k.ips[0] = ip4(8, 8, 4, 4);
+	assert_int_equal(otw_store_device_get(t, &k, &g), OTW_ENOTFOUND);
+	assert_int_equal(otw_store_device_get(t, &a, &g), 0);
+	assert_int_equal(g.by_ip, 0);
+	otw_store_txn_abort(t);
+}
+
+struct fwalk {
+	int n;
+	struct otw_store_fact last;
+};
+
+static int walk_fact(void *arg, const struct otw_store_fact *f)
+{
+	struct fwalk *w = arg;
+
+	w->n++;
+	w->last = *f;
+	return 0;
+}
+
+/* Facts: value and previous value survive a reopen; the key includes
+ * the app and the value hash; oversize lengths are refused. */
+static void fact_roundtrip(void **state)
+{
+	struct fx *fx = *state;
+	struct otw_store_device d = { .mac = { 0, 0x1b, 0x1b, 1, 2, 3 } };
+	struct otw_store_fact f = { .key = OTW_ATTR_FIRMWARE, .app = 3,
+				    .len = 6, .prev_len = 6, .changes = 1,
+				    .first_ns = 11, .last_ns = 12,
+				    .changed_ns = 11 };
+	struct otw_store_fact g;
+	struct fwalk w = { 0 };
+	struct otw_txn *t;
+	size_t n;
+
+	otw_store_device_key(&d, f.dev);
+	memcpy(f.val, "V4.2.1", 7);
+	memcpy(f.prev, "V4.1.0", 7);
+	assert_int_equal(otw_store_txn_begin(fx->st, true, &t), 0);
+	assert_int_equal(otw_store_fact_put(t, &f), 0);
+	f.app = 1; /* same key from another protocol: a second record */
+	f.len = 2;
+	f.prev_len = 0;
+	f.changes = 0;
+	memcpy(f.val, "V4", 3);
+	assert_int_equal(otw_store_fact_put(t, &f), 0);
+	f.len = OTW_ATTR_VAL_MAX + 1;
+	assert_int_equal(otw_store_fact_put(t, &f), -EINVAL);
+	assert_int_equal(otw_store_txn_commit(t), 0);
+
+	reopen(fx, OTW_STORE_RDONLY);
+	assert_int_equal(otw_store_txn_begin(fx->st, false, &t), 0);
+	assert_int_equal(otw_store_count(t, "fact", &n), 0);
+	assert_int_equal(n, 2);
+	f.app = 3;
+	assert_int_equal(otw_store_fact_get(t, &f, &g), 0);
+	assert_string_equal(g.val, "V4.2.1");
+	assert_string_equal(g.prev, "V4.1.0");
+	assert_int_equal(g.changes, 1);
+	assert_true(g.first_ns == 11 && g.last_ns == 12 && g.changed_ns == 11);
+	assert_memory_equal(g.dev, f.dev, OTW_STORE_DEVKEY_LEN);
+	f.vhash = 5;
+	assert_int_equal(otw_store_fact_get(t, &f, &g), OTW_ENOTFOUND);
+	assert_int_equal(otw_store_fact_foreach(t, walk_fact, &w), 0);
+	assert_int_equal(w.n, 2);
+	assert_int_equal(w.last.app, 3); /* key order: app big-endian */
+	otw_store_txn_abort(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest t[] = {
@@ -313,6 +416,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(missing_dir_and_empty_rdonly,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(group_commit_many, setup, teardown),
+		cmocka_unit_test_setup_teardown(device_by_ip, setup, teardown),
+		cmocka_unit_test_setup_teardown(fact_roundtrip, setup, teardown),
 	};
 	return cmocka_run_group_tests(t, NULL, NULL);
 }

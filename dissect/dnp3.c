@@ -1,0 +1,523 @@
+/* DNP3 over TCP and UDP 20000 (IEEE 1815-2012).
+ *
+ * Link layer (§9.2): start 0x0564, LEN, CTRL, DST, SRC, header CRC, then
+ * the user data in blocks of up to 16 bytes, each followed by its CRC.
+ * Every CRC present is checked; a bad one makes the frame malformed and
+ * unused. Transport layer (§8): the FIR segment of an application fragment
+ * carries its first 249 bytes, which always hold the application header and
+ * the first object header we need (function, first object, index range), so
+ * continuation segments are not reassembled (their data is never needed).
+ * Application layer (§4): function code, IIN of responses (exceptions =
+ * IIN2 "no function code support", "object unknown", "parameter error"),
+ * first object header's index range, Group 0 device attributes.
+ *
+ * A link frame cut by a TCP segment boundary is used as far as its complete
+ * CRC blocks go (the first block alone holds the application and first
+ * object headers); the rest is skipped in the next segment. Lost bytes or
+ * garbage: resynchronise on the next 0x0564 with a good header CRC. */
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "otw_app.h"
+#include "registry.h"
+
+#define DNP3_PORT 20000
+#define DNP3_HDR 10       /* start, LEN, CTRL, DST, SRC, CRC */
+#define DNP3_UD_MAX 250   /* LEN is at most 255: 5 header bytes + 250 */
+
+/* Link control (§9.2.4.1): direction (from master), primary, function. */
+#define LC_DIR 0x80
+#define LC_PRM 0x40
+#define LFC_CONFIRMED_USER_DATA 3
+#define LFC_UNCONFIRMED_USER_DATA 4
+#define TH_FIR 0x40        /* transport header (§8.2) */
+#define AC_FIN 0x20        /* application control (§4.2.2.4) */
+#define AC_SEQ 0x0f
+#define FC_CONFIRM 0x00
+#define FC_RESPONSE 0x81
+#define FC_UNSOLICITED 0x82
+#define FC_AUTH_RESPONSE 0x83
+/* IIN2 (§4.2.2.7.2): no func code support, object unknown, parameter error */
+#define IIN2_ERRORS 0x07
+
+/* Per-flow state (fits OTW_APP_STATE_BYTES). */
+struct dnp3_state {
+	uint16_t skip[2];    /* bytes of a cut link frame still to come, per dir */
+	uint16_t addr_seen[2]; /* source address reported, + 1 (0: none) */
+	uint16_t pend_unit;  /* outstation address of the pending request */
+	uint8_t pend_func;   /* function of the request awaiting a response */
+	uint8_t pend_seq;    /* its application sequence | PEND_VALID */
+	uint8_t role_seen;   /* ROLE reported for the server (1) / client (2) */
+	uint8_t pad[11];
+};
+#define PEND_VALID 0x80
+_Static_assert(sizeof(struct dnp3_state) == 24, "state layout");
+_Static_assert(sizeof(struct dnp3_state) <= OTW_APP_STATE_BYTES, "state size");
+
+/* CRC-16/DNP: polynomial 0x3d65, reflected (0xa6bc), init 0, complemented,
+ * sent low byte first (§9.2.6). Table computed from the polynomial. */
+static const uint16_t dnp3_crc_tab[256] = {
+	0x0000, 0x365e, 0x6cbc, 0x5ae2, 0xd978, 0xef26, 0xb5c4, 0x839a,
+	0xff89, 0xc9d7, 0x9335, 0xa56b, 0x26f1, 0x10af, 0x4a4d, 0x7c13,
+	0xb26b, 0x8435, 0xded7, 0xe889, 0x6b13, 0x5d4d, 0x07af, 0x31f1,
+	0x4de2, 0x7bbc, 0x215e, 0x1700, 0x949a, 0xa2c4, 0xf826, 0xce78,
+	0x29af, 0x1ff1, 0x4513, 0x734d, 0xf0d7, 0xc689, 0x9c6b, 0xaa35,
+	0xd626, 0xe078, 0xba9a, 0x8cc4, 0x0f5e, 0x3900, 0x63e2, 0x55bc,
+	0x9bc4, 0xad9a, 0xf778, 0xc126, 0x42bc, 0x74e2, 0x2e00, 0x185e,
+	0x644d, 0x5213, 0x08f1, 0x3eaf, 0xbd35, 0x8b6b, 0xd189, 0xe7d7,
+	0x535e, 0x6500, 0x3fe2, 0x09bc, 0x8a26, 0xbc78, 0xe69a, 0xd0c4,
+	0xacd7, 0x9a89, 0xc06b, 0xf635, 0x75af, 0x43f1, 0x1913, 0x2f4d,
+	0xe135, 0xd76b, 0x8d89, 0xbbd7, 0x384d, 0x0e13, 0x54f1, 0x62af,
+	0x1ebc, 0x28e2, 0x7200, 0x445e, 0xc7c4, 0xf19a, 0xab78, 0x9d26,
+	0x7af1, 0x4caf, 0x164d, 0x2013, 0xa389, 0x95d7, 0xcf35, 0xf96b,
+	0x8578, 0xb326, 0xe9c4, 0xdf9a, 0x5c00, 0x6a5e, 0x30bc, 0x06e2,
+	0xc89a, 0xfec4, 0xa426, 0x9278, 0x11e2, 0x27bc, 0x7d5e, 0x4b00,
+	0x3713, 0x014d, 0x5baf, 0x6df1, 0xee6b, 0xd835, 0x82d7, 0xb489,
+	0xa6bc, 0x90e2, 0xca00, 0xfc5e, 0x7fc4, 0x499a, 0x1378, 0x2526,
+	0x5935, 0x6f6b, 0x3589, 0x03d7, 0x804d, 0xb613, 0xecf1, 0xdaaf,
+	0x14d7, 0x2289, 0x786b, 0x4e35, 0xcdaf, 0xfbf1, 0xa113, 0x974d,
+	0xeb5e, 0xdd00, 0x87e2, 0xb1bc, 0x3226, 0x0478, 0x5e9a, 0x68c4,
+	0x8f13, 0xb94d, 0xe3af, 0xd5f1, 0x566b, 0x6035, 0x3ad7, 0x0c89,
+	0x709a, 0x46c4, 0x1c26, 0x2a78, 0xa9e2, 0x9fbc, 0xc55e, 0xf300,
+	0x3d78, 0x0b26, 0x51c4, 0x679a, 0xe400, 0xd25e, 0x88bc, 0xbee2,
+	0xc2f1, 0xf4af, 0xae4d, 0x9813, 0x1b89, 0x2dd7, 0x7735, 0x416b,
+	0xf5e2, 0xc3bc, 0x995e, 0xaf00, 0x2c9a, 0x1ac4, 0x4026, 0x7678,
+	0x0a6b, 0x3c35, 0x66d7, 0x5089, 0xd313, 0xe54d, 0xbfaf, 0x89f1,
+	0x4789, 0x71d7, 0x2b35, 0x1d6b, 0x9ef1, 0xa8af, 0xf24d, 0xc413,
+	0xb800, 0x8e5e, 0xd4bc, 0xe2e2, 0x6178, 0x5726, 0x0dc4, 0x3b9a,
+	0xdc4d, 0xea13, 0xb0f1, 0x86af, 0x0535, 0x336b, 0x6989, 0x5fd7,
+	0x23c4, 0x159a, 0x4f78, 0x7926, 0xfabc, 0xcce2, 0x9600, 0xa05e,
+	0x6e26, 0x5878, 0x029a, 0x34c4, 0xb75e, 0x8100, 0xdbe2, 0xedbc,
+	0x91af, 0xa7f1, 0xfd13, 0xcb4d, 0x48d7, 0x7e89, 0x246b, 0x1235,
+};
+
+static uint16_t dnp3_crc(const uint8_t *p, size_t n)
+{
+	uint16_t crc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		crc = (uint16_t)((crc >> 8) ^ dnp3_crc_tab[(crc ^ p[i]) & 0xff]);
+	return (uint16_t)~crc;
+}
+
+struct opname {
+	const char *name;
+	const char *cat;
+};
+
+/* Application function codes (§4.2.2.5, Table 4-2). Freezes act on the
+ * outstation's counters (commands: control); configuration-changing and
+ * time functions are config; restarts and application start/stop control. */
+static const struct opname dnp3_ops[256] = {
+	[0x00] = { "confirm", OTW_CAT_SESSION },
+	[0x01] = { "read", OTW_CAT_READ },
+	[0x02] = { "write", OTW_CAT_WRITE },
+	[0x03] = { "select", OTW_CAT_CONTROL },
+	[0x04] = { "operate", OTW_CAT_CONTROL },
+	[0x05] = { "direct_operate", OTW_CAT_CONTROL },
+	[0x06] = { "direct_operate_no_ack", OTW_CAT_CONTROL },
+	[0x07] = { "immediate_freeze", OTW_CAT_CONTROL },
+	[0x08] = { "immediate_freeze_no_ack", OTW_CAT_CONTROL },
+	[0x09] = { "freeze_and_clear", OTW_CAT_CONTROL },
+	[0x0a] = { "freeze_and_clear_no_ack", OTW_CAT_CONTROL },
+	[0x0b] = { "freeze_at_time", OTW_CAT_CONTROL },
+	[0x0c] = { "freeze_at_time_no_ack", OTW_CAT_CONTROL },
+	[0x0d] = { "cold_restart", OTW_CAT_CONTROL },
+	[0x0e] = { "warm_restart", OTW_CAT_CONTROL },
+	[0x0f] = { "initialize_data", OTW_CAT_CONTROL },
+	[0x10] = { "initialize_application", OTW_CAT_CONTROL },
+	[0x11] = { "start_application", OTW_CAT_CONTROL },
+	[0x12] = { "stop_application", OTW_CAT_CONTROL },
+	[0x13] = { "save_configuration", OTW_CAT_CONFIG },
+	[0x14] = { "enable_unsolicited", OTW_CAT_CONFIG },
+	[0x15] = { "disable_unsolicited", OTW_CAT_CONFIG },
+	[0x16] = { "assign_class", OTW_CAT_CONFIG },
+	[0x17] = { "delay_measure", OTW_CAT_CONFIG },
+	[0x18] = { "record_current_time", OTW_CAT_CONFIG },
+	[0x19] = { "open_file", OTW_CAT_FILE },
+	[0x1a] = { "close_file", OTW_CAT_FILE },
+	[0x1b] = { "delete_file", OTW_CAT_FILE },
+	[0x1c] = { "get_file_info", OTW_CAT_FILE },
+	[0x1d] = { "authenticate_file", OTW_CAT_FILE },
+	[0x1e] = { "abort_file", OTW_CAT_FILE },
+	[0x1f] = { "activate_config", OTW_CAT_CONFIG },
+	[0x20] = { "authentication_request", OTW_CAT_AUTH },
+	[0x21] = { "authentication_request_no_ack", OTW_CAT_AUTH },
+	[0x81] = { "response", OTW_CAT_MONITOR },
+	[0x82] = { "unsolicited_response", OTW_CAT_MONITOR },
+	[0x83] = { "authentication_response", OTW_CAT_AUTH },
+};
+
+static const char *dnp3_op_name(unsigned app, unsigned func, const char **cat)
+{
+	if (app != OTW_APP_DNP3 || func >= 256 || dnp3_ops[func].name == NULL)
+		return NULL;
+	*cat = dnp3_ops[func].cat;
+	return dnp3_ops[func].name;
+}
+
+/* Link header at c (not consumed): LEN, CTRL, DST, SRC with a good CRC. */
+struct dnp3_hdr {
+	uint8_t len, ctrl;
+	uint16_t dst, src;
+};
+
+static bool dnp3_hdr_peek(const struct otw_cur *c, struct dnp3_hdr *h)
+{
+	uint8_t b[DNP3_HDR];
+	struct otw_cur t = *c;
+
+	if (!otw_cur_bytes(&t, b, sizeof(b)))
+		return false;
+	if (b[0] != 0x05 || b[1] != 0x64 || b[2] < 5 ||
+	    dnp3_crc(b, 8) != (uint16_t)(b[8] | b[9] << 8))
+		return false;
+	h->len = b[2];
+	h->ctrl = b[3];
+	h->dst = (uint16_t)(b[4] | b[5] << 8);
+	h->src = (uint16_t)(b[6] | b[7] << 8);
+	return true;
+}
+
+/* Whole frame size on the wire for LEN (§9.2.5). */
+static size_t dnp3_frame_size(uint8_t len)
+{
+	size_t ud = (size_t)len - 5;
+
+	return DNP3_HDR + ud + 2 * ((ud + 15) / 16);
+}
+
+static bool dnp3_probe(const struct otw_cur *c, const struct otw_dctx *x)
+{
+	struct dnp3_hdr h;
+
+	/* a TCP keep-alive first (one garbage octet): wait for frames */
+	if (otw_cur_left(c) == 1 && x->pkt != NULL &&
+	    x->pkt->l4 == IPPROTO_TCP)
+		return true;
+	if (otw_cur_left(c) < DNP3_HDR && x->pkt != NULL &&
+	    x->pkt->l4 == IPPROTO_TCP) { /* a segment cut in the header */
+		uint16_t w;
+		uint8_t b;
+
+		if (otw_cur_peek_u16be(c, 0, &w))
+			return w == 0x0564;
+		return otw_cur_peek_u8(c, 0, &b) && b == 0x05;
+	}
+	return dnp3_hdr_peek(c, &h);
+}
+
+/* Group 0 device attribute variations (§11.9.1, "Device attributes")
+ * mapped to identity keys; data type 1 = VSTR only. */
+static unsigned g0_attr_key(uint8_t var)
+{
+	switch (var) {
+	case 252: return OTW_ATTR_VENDOR;      /* manufacturer's name */
+	case 250: return OTW_ATTR_MODEL;       /* product name and model */
+	case 248: return OTW_ATTR_SERIAL;      /* device serial number */
+	case 247: return OTW_ATTR_NAME;        /* user-assigned device name */
+	case 245: return OTW_ATTR_DESCRIPTION; /* user-assigned location */
+	case 243: return OTW_ATTR_HW_VERSION;  /* hardware version */
+	case 242: return OTW_ATTR_FIRMWARE;    /* software version */
+	default: return 0;
+	}
+}
+
+static bool cur_uint(struct otw_cur *c, unsigned size, uint32_t *v)
+{
+	uint8_t b8;
+	uint16_t b16;
+
+	switch (size) {
+	case 1:
+		if (!otw_cur_u8(c, &b8))
+			return false;
+		*v = b8;
+		return true;
+	case 2:
+		if (!otw_cur_u16le(c, &b16))
+			return false;
+		*v = b16;
+		return true;
+	case 4:
+		return otw_cur_u32le(c, v);
+	default:
+		return false;
+	}
+}
+
+/* Size of the range field (§4.2.2.7.3, Table 4-3) of qualifier code qc,
+ * and whether it is start/stop (else count); false if none/unknown. */
+static bool range_size(unsigned qc, unsigned *size, bool *startstop)
+{
+	static const uint8_t sz[16] = { 1, 2, 4, 1, 2, 4, 0, 1, 2, 4, 0, 1 };
+
+	if (qc > 0x0b || qc == 0x06 || qc == 0x0a)
+		return false;
+	*size = sz[qc];
+	*startstop = qc <= 0x05;
+	return true;
+}
+
+/* Index range of the object header at c: start/stop ranges give the
+ * range, index-prefixed counts the first index. */
+static void first_range(struct otw_cur c, struct otw_op *op)
+{
+	uint8_t grp, var, q;
+	unsigned size, pc;
+	bool ss;
+	uint32_t a, b;
+
+	if (!otw_cur_u8(&c, &grp) || !otw_cur_u8(&c, &var) || !otw_cur_u8(&c, &q))
+		return;
+	pc = (q >> 4) & 0x07;
+	if (!range_size(q & 0x0f, &size, &ss) || q & 0x80)
+		return;
+	if (ss) {
+		if (!cur_uint(&c, size, &a) || !cur_uint(&c, size, &b) || b < a)
+			return;
+		op->addr = a;
+		op->naddr = b - a + 1;
+		return;
+	}
+	if (pc < 1 || pc > 3 || (q & 0x0f) == 0x0b || !cur_uint(&c, size, &b) ||
+	    b == 0)
+		return;
+	if (!cur_uint(&c, pc == 3 ? 4 : pc, &a))
+		return;
+	op->addr = a;
+	op->naddr = 1;
+}
+
+/* Device attributes (group 0) of a response, object after object, as long
+ * as they are group 0 and whole in this link frame. */
+static void g0_attrs(const struct otw_dctx *x, struct otw_cur c)
+{
+	for (unsigned n = 0; n < 32; n++) {
+		uint8_t grp, var, q, type, len;
+		unsigned size, pc, key;
+		bool ss;
+		uint32_t a, b, count;
+
+		if (!otw_cur_u8(&c, &grp) || !otw_cur_u8(&c, &var) ||
+		    !otw_cur_u8(&c, &q) || grp != 0 || q & 0x80)
+			return;
+		pc = (q >> 4) & 0x07;
+		if (!range_size(q & 0x0f, &size, &ss) || (q & 0x0f) == 0x0b ||
+		    pc > 3)
+			return;
+		if (ss) {
+			if (pc != 0 || !cur_uint(&c, size, &a) ||
+			    !cur_uint(&c, size, &b) || b < a)
+				return;
+			count = b - a + 1;
+		} else if (!cur_uint(&c, size, &count)) {
+			return;
+		}
+		key = g0_attr_key(var);
+		for (uint32_t i = 0; i < count && i < 8; i++) {
+			if (pc != 0 && !otw_cur_skip(&c, pc == 3 ? 4 : pc))
+				return;
+			struct otw_cur val;
+			char v[OTW_ATTR_VAL_MAX];
+			size_t vn;
+
+			if (!otw_cur_u8(&c, &type) || !otw_cur_u8(&c, &len) ||
+			    !otw_cur_sub(&c, len, &val))
+				return;
+			vn = len < sizeof(v) ? len : sizeof(v);
+			if (key != 0 && type == 1 && /* VSTR */
+			    otw_cur_bytes(&val, v, vn))
+				otw_attr_report(x, true, key, v, vn);
+		}
+		if (count > 8)
+			return;
+	}
+}
+
+static void report_addr(const struct otw_dctx *x, struct dnp3_state *st,
+			uint16_t src)
+{
+	unsigned d = x->from_client ? 0 : 1;
+	char v[8];
+	int n;
+
+	if (src >= 0xfff0 || st->addr_seen[d] == (uint16_t)(src + 1))
+		return; /* 0xfff0-0xffff are reserved/broadcast (§9.2.5.3) */
+	st->addr_seen[d] = (uint16_t)(src + 1);
+	n = snprintf(v, sizeof(v), "%u", src);
+	otw_attr_report(x, true, OTW_ATTR_PROTO_ADDR, v, (size_t)n);
+}
+
+/* One link frame's user data (ud, n bytes, CRCs removed). */
+static void dnp3_user_data(struct otw_dctx *x, struct dnp3_state *st,
+			   const struct dnp3_hdr *h, const uint8_t *ud,
+			   size_t n)
+{
+	struct otw_cur c = otw_cur_make(ud, n);
+	uint8_t th, ac, fc, iin1 = 0, iin2 = 0;
+	struct otw_op op = { .addr = OTW_ADDR_NONE };
+	struct otw_dctx mx = *x;
+
+	/* ops go master -> outstation whoever opened the connection: the
+	 * link DIR bit says whether the sender is the master (§9.2.4.1.1) */
+	if (((h->ctrl & LC_DIR) != 0) != x->from_client) {
+		mx.client = x->server;
+		mx.server = x->client;
+		mx.from_client = !x->from_client;
+	}
+	if (!otw_cur_u8(&c, &th) || !(th & TH_FIR))
+		return; /* continuation segment: headers were in the FIR one */
+	if (!otw_cur_u8(&c, &ac) || !otw_cur_u8(&c, &fc))
+		return;
+	op.func = fc;
+	if (fc < 0x80) { /* request, to outstation dst (§4.2.2.5) */
+		op.unit = h->dst;
+		op.kind = OTW_OPK_REQUEST;
+		first_range(c, &op);
+		if (fc != FC_CONFIRM) {
+			st->pend_func = fc;
+			st->pend_seq = (uint8_t)((ac & AC_SEQ) | PEND_VALID);
+			st->pend_unit = h->dst;
+		}
+		otw_op_report(&mx, &op);
+		return;
+	}
+	if (fc < FC_RESPONSE || fc > FC_AUTH_RESPONSE)
+		return;
+	if (!otw_cur_u8(&c, &iin1) || !otw_cur_u8(&c, &iin2))
+		return;
+	op.unit = h->src;
+	op.kind = (iin2 & IIN2_ERRORS) ? OTW_OPK_EXCEPTION : OTW_OPK_RESPONSE;
+	if (fc != FC_UNSOLICITED && st->pend_seq == ((ac & AC_SEQ) | PEND_VALID) &&
+	    st->pend_unit == h->src) {
+		op.func = st->pend_func;
+		/* a multi-fragment response goes on with the next sequence */
+		st->pend_seq = (ac & AC_FIN) ? 0 : (uint8_t)(((ac + 1) & AC_SEQ) |
+							     PEND_VALID);
+	}
+	first_range(c, &op);
+	otw_op_report(&mx, &op);
+	if (!(st->role_seen & (x->from_client ? 2 : 1))) {
+		/* a station sending responses is an outstation */
+		st->role_seen |= x->from_client ? 2 : 1;
+		otw_attr_report(x, true, OTW_ATTR_ROLE, "rtu", 3);
+	}
+	if (fc == FC_RESPONSE)
+		g0_attrs(x, c);
+}
+
+/* Frame at c (header already checked into h): check CRCs of the blocks
+ * present, strip them, use the user data. Returns false on a bad CRC. */
+static bool dnp3_frame(struct otw_dctx *x, struct dnp3_state *st,
+		       const struct dnp3_hdr *h, struct otw_cur *c)
+{
+	uint8_t ud[DNP3_UD_MAX];
+	size_t want = (size_t)h->len - 5, n = 0;
+
+	(void)otw_cur_skip(c, DNP3_HDR);
+	while (n < want) {
+		size_t blk = want - n < 16 ? want - n : 16;
+		uint8_t crc[2];
+
+		if (otw_cur_left(c) < blk + 2)
+			break; /* cut frame: use the complete blocks */
+		(void)otw_cur_bytes(c, ud + n, blk);
+		(void)otw_cur_bytes(c, crc, 2);
+		if (dnp3_crc(ud + n, blk) != (uint16_t)(crc[0] | crc[1] << 8))
+			return false;
+		n += blk;
+	}
+	report_addr(x, st, h->src);
+	if ((h->ctrl & LC_PRM) &&
+	    ((h->ctrl & 0x0f) == LFC_CONFIRMED_USER_DATA ||
+	     (h->ctrl & 0x0f) == LFC_UNCONFIRMED_USER_DATA))
+		dnp3_user_data(x, st, h, ud, n);
+	return true;
+}
+
+static enum otw_verdict dnp3_dissect(struct otw_cur *c, struct otw_dctx *x)
+{
+	struct dnp3_state st;
+	unsigned dir = x->from_client ? 0 : 1;
+	enum otw_verdict v = OTW_OK;
+	bool tcp = x->pkt == NULL || x->pkt->l4 == IPPROTO_TCP;
+
+	memcpy(&st, x->state, sizeof(st));
+	if (x->gap || !tcp)
+		st.skip[dir] = 0;
+	if (st.skip[dir] != 0) { /* tail of a frame cut by the last segment */
+		size_t n = st.skip[dir] < otw_cur_left(c) ? st.skip[dir]
+							  : otw_cur_left(c);
+		(void)otw_cur_skip(c, n);
+		st.skip[dir] = (uint16_t)(st.skip[dir] - n);
+	} else if (tcp && otw_cur_left(c) == 1) {
+		(void)otw_cur_skip(c, 1); /* TCP keep-alive octet */
+	}
+	while (otw_cur_left(c) > 0) {
+		struct dnp3_hdr h;
+		size_t size;
+
+		if (otw_cur_left(c) < DNP3_HDR) {
+			if (v == OTW_OK)
+				v = OTW_SHORT; /* header cut: frame lost */
+			break;
+		}
+		if (!dnp3_hdr_peek(c, &h)) {
+			/* garbage or a bad header CRC: resynchronise */
+			v = OTW_MALFORMED;
+			(void)otw_cur_skip(c, 1);
+			for (uint16_t w; otw_cur_peek_u16be(c, 0, &w) &&
+					 w != 0x0564;)
+				(void)otw_cur_skip(c, 1);
+			continue;
+		}
+		size = dnp3_frame_size(h.len);
+		if (otw_cur_left(c) < size) {
+			size_t have = otw_cur_left(c);
+			struct otw_cur f = *c;
+
+			if (tcp)
+				st.skip[dir] = (uint16_t)(size - have);
+			(void)otw_cur_skip(c, have);
+			if (!dnp3_frame(x, &st, &h, &f))
+				v = OTW_MALFORMED;
+			else if (v == OTW_OK)
+				v = OTW_SHORT;
+			break;
+		}
+		{
+			struct otw_cur f;
+
+			(void)otw_cur_sub(c, size, &f);
+			if (!dnp3_frame(x, &st, &h, &f))
+				v = OTW_MALFORMED;
+		}
+	}
+	memcpy(x->state, &st, sizeof(st));
+	return v;
+}
+
+static const struct otw_dissector dis_dnp3_tcp = {
+	.name = "dnp3",
+	.app = OTW_APP_DNP3,
+	.l4 = IPPROTO_TCP,
+	.port = DNP3_PORT,
+	.probe = dnp3_probe,
+	.dissect = dnp3_dissect,
+	.op_name = dnp3_op_name,
+};
+
+static const struct otw_dissector dis_dnp3_udp = {
+	.name = "dnp3",
+	.app = OTW_APP_DNP3,
+	.l4 = IPPROTO_UDP,
+	.port = DNP3_PORT,
+	.probe = dnp3_probe,
+	.dissect = dnp3_dissect,
+	.op_name = dnp3_op_name,
+};
+
+const struct otw_dissector *const otw_plugin_dnp3[] = { &dis_dnp3_tcp,
+							&dis_dnp3_udp, NULL };
