@@ -129,9 +129,14 @@ uint64_t sim_tcp_close(struct sim *s, struct sim_tcp *c, bool from_cli,
 
 /* ---- ground truth (sim_pkt.c) ------------------------------------------ */
 
+enum sim_app { SIM_APP_MODBUS, SIM_APP_DNP3, SIM_APP_S7, SIM_APP_IEC104,
+	       SIM_APP_BACNET };
+
 struct sim_op {
 	uint32_t cli, srv;
-	uint8_t unit, func;
+	uint8_t app;   /* enum sim_app */
+	uint16_t unit; /* Modbus unit, DNP3 outstation, S7 area, IEC-104 CA */
+	uint16_t func; /* the dissector's func encoding (docs/protocols/) */
 	bool attack;
 	uint64_t requests, exceptions;
 	uint64_t first, last;
@@ -140,6 +145,10 @@ struct sim_op {
 void sim_truth_op(struct sim *s, const struct sim_host *cli,
 		  const struct sim_host *srv, uint8_t unit, uint8_t func,
 		  bool exception, uint64_t t);
+/* The same for the other apps: one request of func from cli to srv. */
+void sim_truth_app(struct sim *s, enum sim_app app, const struct sim_host *cli,
+		   const struct sim_host *srv, uint16_t unit, uint16_t func,
+		   uint64_t t);
 const struct sim_op *sim_truth_ops(const struct sim *s, size_t *n);
 
 /* ---- protocol generators ----------------------------------------------- */
@@ -216,5 +225,75 @@ void sim_dns_step(struct sim *s, struct sim_task *t);
 uint64_t sim_dns_lookup(struct sim *s, struct sim_host *cli,
 			struct sim_host *srv, const char *name,
 			uint32_t answer, uint64_t t);
+
+/* sim_dnp3.c: a master polling one outstation (IEEE 1815) on 20000/TCP,
+ * class 0 integrity poll and class 1 event polls. */
+struct sim_dnp3_poll {
+	struct sim_task task;
+	struct sim_host *cli, *srv;
+	struct sim_tcp conn;
+	uint16_t master, outstation; /* link addresses */
+	uint8_t aseq; /* transport and application sequence */
+	uint32_t n;
+	uint64_t period;
+};
+void sim_dnp3_poll_step(struct sim *s, struct sim_task *t);
+/* One application request of func (objects obj/olen) and its response on
+ * an open connection; returns the time of the last frame. */
+uint64_t sim_dnp3_xact(struct sim *s, struct sim_tcp *c, uint16_t master,
+		       uint16_t outstation, uint8_t *seq, uint8_t func,
+		       const uint8_t *obj, size_t olen, uint64_t t);
+const char *sim_dnp3_name(uint16_t func);
+
+/* sim_s7.c: an HMI reading a data block of an S7-300 over ISO-on-TCP. */
+struct sim_s7_poll {
+	struct sim_task task;
+	struct sim_host *cli, *srv;
+	struct sim_tcp conn;
+	uint16_t pduref;
+	uint64_t period;
+};
+void sim_s7_poll_step(struct sim *s, struct sim_task *t);
+/* TCP + COTP connect + setup communication; returns the last time. */
+uint64_t sim_s7_connect(struct sim *s, struct sim_tcp *c, struct sim_host *cli,
+			struct sim_host *srv, uint16_t *pduref, uint64_t t);
+/* PLC STOP job (function 0x29) and its ack_data. */
+uint64_t sim_s7_stop(struct sim *s, struct sim_tcp *c, uint16_t *pduref,
+		     uint64_t t);
+const char *sim_s7_name(uint16_t func);
+
+/* sim_iec104.c: a controlling station and a controlled one on 2404/TCP:
+ * STARTDT, general interrogation, then spontaneous measurements. */
+struct sim_iec104_link {
+	struct sim_task task;
+	struct sim_host *cli, *srv;
+	struct sim_tcp conn;
+	uint16_t ca;        /* common address */
+	uint16_t ns, cns;   /* send counters: server's, client's */
+	uint64_t gi_every, gi_next;
+	uint64_t test_every, test_next; /* controlling station's TESTFR */
+	uint32_t unacked;
+};
+void sim_iec104_step(struct sim *s, struct sim_task *t);
+/* A new controlling station: connect, STARTDT, one single command. */
+uint64_t sim_iec104_command(struct sim *s, struct sim_host *cli,
+			    struct sim_host *srv, uint16_t ca, uint64_t t);
+const char *sim_iec104_name(uint16_t func);
+
+/* sim_bacnet.c: a workstation finding a controller (Who-Is/I-Am) and
+ * polling present values with ReadProperty, UDP 47808 both ends. */
+struct sim_bacnet_poll {
+	struct sim_task task;
+	struct sim_host *cli, *srv;
+	uint32_t instance; /* the controller's device instance */
+	uint8_t invoke;
+	uint32_t n;
+	uint64_t period;
+};
+void sim_bacnet_step(struct sim *s, struct sim_task *t);
+/* ReinitializeDevice (coldstart) from cli and the controller's ack. */
+uint64_t sim_bacnet_reinit(struct sim *s, struct sim_host *cli,
+			   struct sim_host *srv, uint8_t invoke, uint64_t t);
+const char *sim_bacnet_name(uint16_t func);
 
 #endif

@@ -478,16 +478,16 @@ uint64_t sim_tcp_close(struct sim *s, struct sim_tcp *c, bool from_cli,
 
 /* ---- truth ------------------------------------------------------------- */
 
-void sim_truth_op(struct sim *s, const struct sim_host *cli,
-		  const struct sim_host *srv, uint8_t unit, uint8_t func,
-		  bool exception, uint64_t t)
+static void truth_op(struct sim *s, enum sim_app app,
+		     const struct sim_host *cli, const struct sim_host *srv,
+		     uint16_t unit, uint16_t func, bool exception, uint64_t t)
 {
 	struct sim_op *op = NULL;
 
 	for (size_t i = 0; i < s->n_ops; i++) {
 		struct sim_op *o = &s->ops[i];
-		if (o->cli == cli->ip && o->srv == srv->ip && o->unit == unit &&
-		    o->func == func) {
+		if (o->app == app && o->cli == cli->ip && o->srv == srv->ip &&
+		    o->unit == unit && o->func == func) {
 			op = o;
 			break;
 		}
@@ -497,12 +497,26 @@ void sim_truth_op(struct sim *s, const struct sim_host *cli,
 			return; /* the plant is fixed: cannot happen */
 		op = &s->ops[s->n_ops++];
 		*op = (struct sim_op){ .cli = cli->ip, .srv = srv->ip,
-				       .unit = unit, .func = func,
+				       .app = (uint8_t)app, .unit = unit, .func = func,
 				       .attack = cli->attacker, .first = t };
 	}
 	op->requests++;
 	op->exceptions += exception;
 	op->last = t;
+}
+
+void sim_truth_op(struct sim *s, const struct sim_host *cli,
+		  const struct sim_host *srv, uint8_t unit, uint8_t func,
+		  bool exception, uint64_t t)
+{
+	truth_op(s, SIM_APP_MODBUS, cli, srv, unit, func, exception, t);
+}
+
+void sim_truth_app(struct sim *s, enum sim_app app, const struct sim_host *cli,
+		   const struct sim_host *srv, uint16_t unit, uint16_t func,
+		   uint64_t t)
+{
+	truth_op(s, app, cli, srv, unit, func, false, t);
 }
 
 const struct sim_op *sim_truth_ops(const struct sim *s, size_t *n)

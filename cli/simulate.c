@@ -1,6 +1,8 @@
-/* otwatch simulate: write a deterministic capture of a small Modbus/TCP
- * plant (3 PLCs, 2 HMIs, a historian, an engineering station, IT
- * background) whose last ~20% holds an attack, plus its ground truth.
+/* otwatch simulate: write a deterministic capture of a small plant
+ * (3 Modbus/TCP PLCs, 2 HMIs, a historian, an engineering station, IT
+ * background; a DNP3 RTU, an S7-300, an IEC-104 RTU with its SCADA front
+ * end, a BACnet controller) whose last ~20% holds an attack, plus its
+ * ground truth: Modbus ops under "modbus", the other apps under "ops".
  * The generators live in sim_*.c; this file is the plant: who is there,
  * who talks to whom how often, the attack script, and the truth JSON. */
 #include <errno.h>
@@ -21,7 +23,7 @@
 #define DEFAULT_PACKETS 20000
 
 enum { H_GW, H_DHCP, H_DNS, H_PLC1, H_PLC2, H_PLC3, H_HMI1, H_HMI2, H_HIST,
-       H_ENG, H_ATK, H__COUNT };
+       H_ENG, H_RTU1, H_S7, H_RTU2, H_BAC, H_SCADA, H_ATK, H__COUNT };
 
 /* Real OUIs so vendor lookup in a monitor has something to find. */
 static const struct sim_host plant_hosts[H__COUNT] = {
@@ -45,6 +47,20 @@ static const struct sim_host plant_hosts[H__COUNT] = {
 		     NET(31), 0, 128, 0, false },
 	[H_ENG] = { "ews-01", "engineering", "Intel", { 0x00, 0x1e, 0x67, 0x74, 0x10, 0x41 },
 		    NET(41), 0, 128, 0, false },
+	/* substation and building side: a DNP3 outstation (address 10), an
+	 * S7-300, an IEC-104 RTU (common address 1), a BACnet controller
+	 * (device 1001) */
+	[H_RTU1] = { "rtu-feeder", "rtu", "Schweitzer Engineering Laboratories",
+		     { 0x00, 0x30, 0xa7, 0x1a, 0x2b, 0x51 }, NET(51), 0, 64, 0, false },
+	[H_S7] = { "plc-s7-mixer", "plc", "Siemens", { 0x00, 0x0e, 0x8c, 0x8a, 0x3c, 0x14 },
+		   NET(14), 0, 30, 0, false },
+	[H_RTU2] = { "rtu-substation", "rtu", "Hitachi Energy", { 0x00, 0x02, 0xa3, 0x4e, 0x21, 0x52 },
+		     NET(52), 0, 64, 0, false },
+	[H_BAC] = { "bms-ahu-01", "plc", "Johnson Controls", { 0x00, 0x40, 0x84, 0x2c, 0x7d, 0x61 },
+		    NET(61), 0, 64, 0, false },
+	/* the substation's SCADA front end: IEC-104 controlling station */
+	[H_SCADA] = { "scada-01", "scada", "Dell", { 0x18, 0x66, 0xda, 0x5c, 0x10, 0x25 },
+		      NET(25), 0, 128, 0, false },
 	[H_ATK] = { "attacker", "attacker", "Raspberry Pi Foundation",
 		    { 0xb8, 0x27, 0xeb, 0x6d, 0x5a, 0x66 }, NET(66), 0, 64, 0, true },
 };
@@ -110,13 +126,15 @@ static bool plc_open(const struct sim_host *plc, uint16_t port)
 	}
 }
 
-enum atk_stage { ATK_SWEEP, ATK_SCAN, ATK_WRITE, ATK_RESTART, ATK_DONE };
+enum atk_stage { ATK_SWEEP, ATK_SCAN, ATK_WRITE, ATK_RESTART, ATK_DNP3,
+		 ATK_S7, ATK_IEC104, ATK_BACNET, ATK_DONE };
 
 struct attack {
 	struct sim_task task;
 	struct sim_host *me, *hosts;
 	size_t n_hosts;
 	struct sim_host *plcs[3];
+	struct sim_host *rtu1, *s7, *rtu2, *bac;
 	enum atk_stage stage;
 	uint32_t i;
 	uint16_t sport;
@@ -224,7 +242,40 @@ static void attack_step(struct sim *s, struct sim_task *task)
 		a->stage_at[ATK_RESTART] = t;
 		t = sim_tcp_open(s, &c, a->me, a->plcs[1], 502, t);
 		t = atk_modbus(s, a, &c, t + 5 * SIM_MS, 8, 0x0001, 0x0000);
-		sim_tcp_close(s, &c, true, t + 50 * SIM_MS);
+		t = sim_tcp_close(s, &c, true, t + 50 * SIM_MS);
+		a->stage = ATK_DNP3;
+		task->next = t + sim_range(s, 2, 5) * SIM_S;
+		break;
+	case ATK_DNP3: { /* DNP3 cold restart (function 13), address 10 */
+		uint8_t seq = (uint8_t)sim_range(s, 0, 15);
+		a->stage_at[ATK_DNP3] = t;
+		t = sim_tcp_open(s, &c, a->me, a->rtu1, 20000, t);
+		t = sim_dnp3_xact(s, &c, 3, 10, &seq, 13, NULL, 0,
+				  t + 5 * SIM_MS);
+		t = sim_tcp_close(s, &c, true, t + 50 * SIM_MS);
+		a->stage = ATK_S7;
+		task->next = t + sim_range(s, 2, 5) * SIM_S;
+		break;
+	}
+	case ATK_S7: { /* S7 PLC STOP (function 0x29) */
+		uint16_t ref = (uint16_t)sim_range(s, 1, 0x7fff);
+		a->stage_at[ATK_S7] = t;
+		t = sim_s7_connect(s, &c, a->me, a->s7, &ref, t);
+		t = sim_s7_stop(s, &c, &ref, t + 50 * SIM_MS);
+		t = sim_tcp_close(s, &c, true, t + 50 * SIM_MS);
+		a->stage = ATK_IEC104;
+		task->next = t + sim_range(s, 2, 5) * SIM_S;
+		break;
+	}
+	case ATK_IEC104: /* single command (type 45) as a new master */
+		a->stage_at[ATK_IEC104] = t;
+		t = sim_iec104_command(s, a->me, a->rtu2, 1, t);
+		a->stage = ATK_BACNET;
+		task->next = t + sim_range(s, 2, 5) * SIM_S;
+		break;
+	case ATK_BACNET: /* ReinitializeDevice coldstart */
+		a->stage_at[ATK_BACNET] = t;
+		sim_bacnet_reinit(s, a->me, a->bac, (uint8_t)sim_range(s, 0, 255), t);
 		a->stage = ATK_DONE;
 		task->next = SIM_NEVER;
 		break;
@@ -263,6 +314,8 @@ static int op_cmp(const void *x, const void *y)
 		return a->cli < b->cli ? -1 : 1;
 	if (a->srv != b->srv)
 		return a->srv < b->srv ? -1 : 1;
+	if (a->app != b->app)
+		return (int)a->app - (int)b->app;
 	if (a->unit != b->unit)
 		return a->unit < b->unit ? -1 : 1;
 	return (int)a->func - (int)b->func;
@@ -270,8 +323,61 @@ static int op_cmp(const void *x, const void *y)
 
 static const char *const stage_name[ATK_DONE] = {
 	"arp_sweep", "syn_scan", "modbus_write_fc16_fc5",
-	"modbus_fc8_restart_communications",
+	"modbus_fc8_restart_communications", "dnp3_cold_restart",
+	"s7_plc_stop", "iec104_command_new_master", "bacnet_reinitialize",
 };
+
+static const char *const app_name[] = { "modbus", "dnp3", "s7comm",
+					"iec104", "bacnet" };
+
+static const char *op_name(const struct sim_op *o)
+{
+	switch (o->app) {
+	case SIM_APP_DNP3: return sim_dnp3_name(o->func);
+	case SIM_APP_S7: return sim_s7_name(o->func);
+	case SIM_APP_IEC104: return sim_iec104_name(o->func);
+	case SIM_APP_BACNET: return sim_bacnet_name(o->func);
+	default: return sim_modbus_name((uint8_t)o->func);
+	}
+}
+
+/* One conversation per (client, server, unit) of app, its functions. */
+static void write_convs(FILE *f, const struct sim_op *ops, size_t n,
+			bool modbus)
+{
+	char a[16], b[16];
+	bool any = false;
+
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		if ((ops[i].app == SIM_APP_MODBUS) != modbus) {
+			i++;
+			continue;
+		}
+		fprintf(f, "%s\n    { ", any ? "," : "");
+		any = true;
+		if (!modbus)
+			fprintf(f, "\"app\": \"%s\", ", app_name[ops[i].app]);
+		fprintf(f, "\"client\": \"%s\", \"server\": \"%s\", "
+			   "\"unit\": %u, \"phase\": \"%s\", \"functions\": [",
+			ip_s(ops[i].cli, a), ip_s(ops[i].srv, b), ops[i].unit,
+			ops[i].attack ? "attack" : "normal");
+		for (; j < n && ops[j].app == ops[i].app &&
+		       ops[j].cli == ops[i].cli && ops[j].srv == ops[i].srv &&
+		       ops[j].unit == ops[i].unit;
+		     j++) {
+			fprintf(f, "%s\n        { \"func\": %u, \"name\": \"%s\", "
+				   "\"requests\": %" PRIu64, j > i ? "," : "",
+				ops[j].func, op_name(&ops[j]), ops[j].requests);
+			if (modbus)
+				fprintf(f, ", \"exceptions\": %" PRIu64,
+					ops[j].exceptions);
+			fprintf(f, ", \"first_us\": %" PRIu64 " }", ops[j].first);
+		}
+		fprintf(f, " ] }");
+		i = j;
+	}
+}
 
 static int write_truth(struct sim *s, const char *path, const char *pcap,
 		       uint64_t seed, const struct sim_host *hosts,
@@ -328,26 +434,10 @@ static int write_truth(struct sim *s, const char *path, const char *pcap,
 			fprintf(f, ", \"modbus_unit\": %u", x->unit);
 		fprintf(f, " }%s\n", h + 1 < H__COUNT ? "," : "");
 	}
-	/* one conversation per (client, server, unit), its function codes */
 	fprintf(f, "  ],\n  \"modbus\": [");
-	for (size_t i = 0; i < n;) {
-		size_t j = i;
-		fprintf(f, "%s\n    { \"client\": \"%s\", \"server\": \"%s\", "
-			   "\"unit\": %u, \"phase\": \"%s\", \"functions\": [",
-			i ? "," : "", ip_s(ops[i].cli, a), ip_s(ops[i].srv, b),
-			ops[i].unit, ops[i].attack ? "attack" : "normal");
-		for (; j < n && ops[j].cli == ops[i].cli &&
-		       ops[j].srv == ops[i].srv && ops[j].unit == ops[i].unit;
-		     j++)
-			fprintf(f, "%s\n        { \"func\": %u, \"name\": \"%s\", "
-				   "\"requests\": %" PRIu64 ", \"exceptions\": %"
-				   PRIu64 ", \"first_us\": %" PRIu64 " }",
-				j > i ? "," : "", ops[j].func,
-				sim_modbus_name(ops[j].func), ops[j].requests,
-				ops[j].exceptions, ops[j].first);
-		fprintf(f, " ] }");
-		i = j;
-	}
+	write_convs(f, ops, n, true);
+	fprintf(f, "\n  ],\n  \"ops\": [");
+	write_convs(f, ops, n, false);
 	fprintf(f, "\n  ]\n}\n");
 	if (fclose(f) != 0)
 		return -errno;
@@ -358,12 +448,16 @@ static int write_truth(struct sim *s, const char *path, const char *pcap,
 
 struct plant {
 	struct sim_host h[H__COUNT];
-	struct sim_host *arp_hosts[H_ENG + 1];
+	struct sim_host *arp_hosts[H_ATK];
 	struct sim_arp_chat arp;
-	struct sim_dhcp_client dhcp[3];
+	struct sim_dhcp_client dhcp[4];
 	struct sim_dns_client dns[3];
 	struct sim_mb_poll poll[9];
 	struct eng_session eng;
+	struct sim_dnp3_poll dnp3;
+	struct sim_s7_poll s7;
+	struct sim_iec104_link iec104;
+	struct sim_bacnet_poll bacnet;
 	struct sim_host *plcs[3];
 	struct attack atk;
 	struct sim_task *tasks[32];
@@ -389,23 +483,23 @@ static void add(struct plant *p, struct sim_task *t, void (*step)(struct sim *,
 static void plant_build(struct plant *p, struct sim *s)
 {
 	memcpy(p->h, plant_hosts, sizeof(p->h));
-	for (int i = 0; i <= H_ENG; i++)
+	for (int i = 0; i < H_ATK; i++)
 		p->arp_hosts[i] = &p->h[i];
 	p->plcs[0] = &p->h[H_PLC1];
 	p->plcs[1] = &p->h[H_PLC2];
 	p->plcs[2] = &p->h[H_PLC3];
 
 	/* boot: everyone announces itself */
-	for (int i = 0; i <= H_ENG; i++)
+	for (int i = 0; i < H_ATK; i++)
 		sim_arp_garp(s, &p->h[i], T0 + (uint64_t)i * 37 * SIM_MS);
 
 	p->arp = (struct sim_arp_chat){ .hosts = p->arp_hosts,
-		.n_hosts = H_ENG + 1, .mean = 4 * SIM_S,
+		.n_hosts = H_ATK, .mean = 4 * SIM_S,
 		.garp_every = 1800 * SIM_S, .garp_next = T0 + 900 * SIM_S };
 	add(p, &p->arp.task, sim_arp_step, T0 + SIM_S);
 
-	for (int i = 0; i < 3; i++) { /* HMIs and the EWS lease addresses */
-		static const int who[3] = { H_HMI1, H_HMI2, H_ENG };
+	for (int i = 0; i < 4; i++) { /* HMIs, EWS, SCADA lease addresses */
+		static const int who[4] = { H_HMI1, H_HMI2, H_ENG, H_SCADA };
 		p->dhcp[i] = (struct sim_dhcp_client){ .cli = &p->h[who[i]],
 			.srv = &p->h[H_DHCP], .router = &p->h[H_GW],
 			.dns = &p->h[H_DNS], .lease = 3600 };
@@ -453,8 +547,29 @@ static void plant_build(struct plant *p, struct sim *s)
 		.plcs = p->plcs, .n_plcs = 3 };
 	add(p, &p->eng.task, eng_step, T0 + 120 * SIM_S);
 
+	/* HMI-01 is the DNP3 master, HMI-02 reads the S7-300, the
+	 * historian watches the BACnet controller, SCADA-01 the IEC-104 RTU */
+	p->dnp3 = (struct sim_dnp3_poll){ .cli = &p->h[H_HMI1],
+		.srv = &p->h[H_RTU1], .master = 1, .outstation = 10,
+		.aseq = (uint8_t)sim_range(s, 0, 15), .period = 2 * SIM_S };
+	add(p, &p->dnp3.task, sim_dnp3_poll_step, T0 + 7 * SIM_S);
+	p->s7 = (struct sim_s7_poll){ .cli = &p->h[H_HMI2], .srv = &p->h[H_S7],
+		.pduref = (uint16_t)sim_range(s, 1, 0x7fff),
+		.period = 1500 * SIM_MS };
+	add(p, &p->s7.task, sim_s7_poll_step, T0 + 7500 * SIM_MS);
+	p->iec104 = (struct sim_iec104_link){ .cli = &p->h[H_SCADA],
+		.srv = &p->h[H_RTU2], .ca = 1, .gi_every = 300 * SIM_S,
+		.test_every = 10 * SIM_S };
+	add(p, &p->iec104.task, sim_iec104_step, T0 + 8 * SIM_S);
+	p->bacnet = (struct sim_bacnet_poll){ .cli = &p->h[H_HIST],
+		.srv = &p->h[H_BAC], .instance = 1001,
+		.invoke = (uint8_t)sim_range(s, 0, 255), .period = 3 * SIM_S };
+	add(p, &p->bacnet.task, sim_bacnet_step, T0 + 8500 * SIM_MS);
+
 	p->atk = (struct attack){ .me = &p->h[H_ATK], .hosts = p->h,
-		.n_hosts = H__COUNT, .plcs = { p->plcs[0], p->plcs[1], p->plcs[2] } };
+		.n_hosts = H__COUNT, .plcs = { p->plcs[0], p->plcs[1], p->plcs[2] },
+		.rtu1 = &p->h[H_RTU1], .s7 = &p->h[H_S7], .rtu2 = &p->h[H_RTU2],
+		.bac = &p->h[H_BAC] };
 	add(p, &p->atk.task, attack_step, SIM_NEVER); /* started by run() */
 }
 

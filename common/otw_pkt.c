@@ -115,7 +115,7 @@ static bool dec_gre(struct otw_cur *c, struct otw_pkt *p, int depth)
 		if (!otw_cur_peek_u8(c, 11, &b))
 			return fail(p, OTW_MAL_TUNNEL);
 		{
-			uint8_t b10;
+			uint8_t b10 = 0;
 			(void)otw_cur_peek_u8(c, 10, &b10);
 			if (((b10 >> 1) & 0x1f) != 0) {
 				if (!otw_cur_skip(c, 12 + ((b & 1) ? 8u : 0u)))

@@ -7,6 +7,9 @@ phase (attacker, steps, start time) and each Modbus function's first use.
 alerts. Recall: every detectable attack step raises its alert. Precision:
 every alert involves the attacker, or is a real deviation of normal traffic
 from what was learned (a function first used after learning ended).
+The DNP3 cold restart, S7 PLC STOP and BACnet reinitializeDevice steps must
+raise an operational alert, the IEC-104 command from a new master a policy
+one, each from the attacker to the server the truth's "ops" name.
 usage: alert_check.py OTWATCH WORKDIR
 """
 import json, os, subprocess, sys
@@ -51,8 +54,31 @@ def main():
             expected.append(("modbus_fc8", "operational alert for FC 8 %s -> %s" % (A, m["server"]),
                              has(lambda a, m=m: a["engine"] == "operational" and a.get("src_ip") == A
                                  and a.get("dst_ip") == m["server"])))
+    # DNP3 / S7comm / IEC-104 / BACnet steps: the truth's "ops" name the
+    # target (server of the step's function code from the attacker)
+    other_ops = truth.get("ops", [])
+    for step, app, func, engine, what in (
+            ("dnp3_cold_restart", "dnp3", 13, "operational", "DNP3 cold restart"),
+            ("s7_plc_stop", "s7comm", 0x29, "operational", "S7 PLC STOP"),
+            ("iec104_command_new_master", "iec104", 45, "policy",
+             "IEC-104 command from a new master"),
+            ("bacnet_reinitialize", "bacnet", 20, "operational",
+             "BACnet reinitializeDevice")):
+        if step not in steps:
+            expected.append((step, "truth lists step %s" % step, False))
+            continue
+        targets = sorted({m["server"] for m in other_ops if m["client"] == A
+                          and m["app"] == app
+                          and any(f["func"] == func for f in m["functions"])})
+        if not targets:
+            expected.append((step, "truth has the %s op of %s" % (app, step), False))
+        for t in targets:
+            expected.append((step, "%s alert for %s %s -> %s" % (engine, what, A, t),
+                             has(lambda a, t=t, app=app, engine=engine:
+                                 a["engine"] == engine and a.get("src_ip") == A
+                                 and a.get("dst_ip") == t and a.get("app") == app)))
     learn_end = atk["start_us"]
-    late = {(m["client"], m["server"]) for m in truth["modbus"] if m["client"] != A
+    late = {(m["client"], m["server"]) for m in truth["modbus"] + other_ops if m["client"] != A
             for f in m["functions"] if f["first_us"] >= learn_end}
     false_pos = [a for a in alerts if A not in (a.get("src_ip"), a.get("dst_ip"))
                  and not ((a.get("src_ip"), a.get("dst_ip")) in late

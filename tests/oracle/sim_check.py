@@ -16,9 +16,14 @@ figures). Thresholds: devices precision = recall = 1.0, because every
 simulated host ARPs and talks, so a missing host is a bug and an extra one
 (0.0.0.0, broadcast, a merged router subnet) is the regression this
 guards; types precision and recall >= 0.9: each role has its own
-observable evidence in the plant (Modbus server, polling with writes,
-read-only polling, a sporadic full read, DHCP/DNS service, gateway), so
-at most one of the 10 typed hosts may be missed before this fails.
+observable evidence in the plant (Modbus/S7comm/BACnet server, DNP3
+outstation or IEC-104 controlled station, polling with writes, read-only
+polling, a sporadic full read, DHCP/DNS service, gateway, a host name), so
+at most one of the 15 typed hosts may be missed before this fails.
+
+The other OT apps (DNP3, S7comm, IEC-104, BACnet) are checked like Modbus:
+requests per (app, client, server, unit, func) from the truth's "ops" list
+against `analyze --json`, and 0 malformed for each in the summary.
 """
 import filecmp
 import json
@@ -36,7 +41,9 @@ def sim(exe, out, seed):
 
 TYPE_OF_ROLE = {"gateway": "router", "dhcp-server": "server",
                 "dns-server": "server", "plc": "plc", "hmi": "hmi",
-                "historian": "historian", "engineering": "engineering"}
+                "historian": "historian", "engineering": "engineering",
+                "rtu": "rtu", "scada": "scada"}
+APPS = ("dnp3", "s7comm", "iec104", "bacnet")
 BAD_IPS = {"0.0.0.0", "255.255.255.255", "::"}
 
 
@@ -119,9 +126,22 @@ def main():
                 (f["requests"], f["exceptions"])
     if not any(conv["phase"] == "attack" for conv in truth["modbus"]):
         errs.append("truth has no attack-phase Modbus conversation")
+    # DNP3, S7comm, IEC-104, BACnet: requests per (app, client, server,
+    # unit, func), func in the dissectors' encoding (docs/protocols/)
+    want_app = {}
+    for conv in truth.get("ops", []):
+        for f in conv["functions"]:
+            want_app[(conv["app"], conv["client"], conv["server"],
+                      conv["unit"], f["func"])] = f["requests"]
+    for app in APPS:
+        if not any(c["app"] == app for c in truth.get("ops", [])):
+            errs.append("truth has no %s conversation" % app)
+        if not any(c["app"] == app and c["phase"] == "attack"
+                   for c in truth.get("ops", [])):
+            errs.append("truth has no attack-phase %s conversation" % app)
     p = subprocess.run([exe, "analyze", "--json", a], check=True,
                        stdout=subprocess.PIPE, universal_newlines=True)
-    got, summary = {}, None
+    got, got_app, summary = {}, {}, None
     for line in p.stdout.splitlines():
         o = json.loads(line)
         if o["type"] == "op" and o["app"] == "modbus":
@@ -131,12 +151,26 @@ def main():
             k = (o["src_ip"], o["dst_ip"], o["unit"], func)
             g = got.get(k, (0, 0))
             got[k] = (g[0] + o["count"], g[1] + o["exceptions"])
+        elif o["type"] == "op" and o["app"] in APPS:
+            if o["count"]:
+                k = (o["app"], o["src_ip"], o["dst_ip"], o["unit"], o["func"])
+                got_app[k] = got_app.get(k, 0) + o["count"]
         elif o["type"] == "summary":
             summary = o
     for k in sorted(set(want) | set(got)):
         if want.get(k) != got.get(k):
             errs.append("modbus %s -> %s unit %d fc %d: truth %s, otwatch %s"
                         % (k + (want.get(k), got.get(k))))
+    for k in sorted(set(want_app) | set(got_app)):
+        if want_app.get(k) != got_app.get(k):
+            errs.append("%s %s -> %s unit %d func %d: truth %s, otwatch %s"
+                        % (k + (want_app.get(k), got_app.get(k))))
+    if summary is not None:
+        for app in APPS:
+            st = summary.get("apps", {}).get(app)
+            if st is None or st["malformed"]:
+                errs.append("%s: summary %s (want packets, 0 malformed)"
+                            % (app, st))
     if summary is None or summary["packets"] != truth["packets"]:
         errs.append("frames: truth %d, otwatch summary %s"
                     % (truth["packets"], summary and summary["packets"]))
@@ -144,8 +178,8 @@ def main():
     inventory_scores(exe, c, truth_c, errs, "seed 6")
     for e in errs:
         print("MISMATCH:", e)
-    print("simulate: %d frames, %d modbus ops; %d mismatches"
-          % (truth["packets"], len(want), len(errs)))
+    print("simulate: %d frames, %d modbus ops, %d other ops; %d mismatches"
+          % (truth["packets"], len(want), len(want_app), len(errs)))
     return 1 if errs else 0
 
 
