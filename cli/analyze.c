@@ -21,7 +21,8 @@
 #include "store.h"
 
 #define TICK_EVERY 65536 /* packets between engine ticks (packet clock) */
-#define TICK_NS 1000000000ull /* ...and at least every second of packet time,
+#define SWEEP_NS 10000000000ull /* full ticks (flow sweep) every 10 s */
+#define TICK_NS 1000000000ull /* ops at least every second of packet time,
 				 as a worker ticks on its clock: op aggregates
 				 then cover a second, so events come in time
 				 order to within a second */
@@ -123,7 +124,7 @@ static int an_file(const char *path, struct otw_engine *eng, uint64_t *first,
 	pcap_t *pc;
 	int dlt, r;
 	bool nano;
-	uint64_t n = 0, tick_ns = 0;
+	uint64_t n = 0, tick_ns = 0, sweep_ns = 0;
 
 	pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, err);
 	if (pc == NULL) {
@@ -153,8 +154,11 @@ static int an_file(const char *path, struct otw_engine *eng, uint64_t *first,
 		if (ts > *last)
 			*last = ts;
 		otw_engine_packet(eng, fr, caplen, wire, ts);
-		if (++n % TICK_EVERY == 0 || ts - tick_ns >= TICK_NS) {
-			otw_engine_tick(eng);
+		if (++n % TICK_EVERY == 0 || ts - sweep_ns >= SWEEP_NS) {
+			otw_engine_tick(eng); /* flow sweep, as a worker's tick */
+			tick_ns = sweep_ns = ts;
+		} else if (ts - tick_ns >= TICK_NS) {
+			otw_engine_tick_ops(eng);
 			tick_ns = ts;
 		}
 	}
@@ -224,7 +228,7 @@ static int an_bench(const char *path, const struct an_opts *o)
 	uint32_t *off, *len, *wire;
 	uint64_t *ts, n = 0, cap = 1u << 20, used = 0, bufcap = 256u << 20;
 	uint64_t pkts = 0, bytes = 0, max_rss = 0;
-	double t0, t1;
+	double t0, t1, t_tick;
 	pcap_t *pc;
 	int rc;
 
@@ -279,12 +283,15 @@ static int an_bench(const char *path, const struct an_opts *o)
 		fprintf(stderr, "otwatch analyze: engine: %s\n", otw_strerror(rc));
 		return 1;
 	}
-	t0 = now_s();
+	t0 = t_tick = now_s();
 	do { /* replay the file until the time budget is spent */
 		for (uint64_t i = 0; i < n; i++) {
 			otw_engine_packet(eng, buf + off[i], len[i], wire[i], ts[i]);
-			if ((i & (TICK_EVERY - 1)) == 0)
+			/* a worker ticks 10 times a second of its clock */
+			if ((i & (TICK_EVERY - 1)) == 0 && now_s() - t_tick >= 0.1) {
 				otw_engine_tick(eng);
+				t_tick = now_s();
+			}
 			bytes += wire[i];
 		}
 		pkts += n;

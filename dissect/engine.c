@@ -41,6 +41,7 @@ struct otw_engine {
 	struct otw_flowtab *flows;
 	struct op_agg *ops;
 	uint32_t n_ops;
+	uint16_t *op_used;      /* slots in use, n_ops of them */
 	struct dev_ent *devs;
 	uint32_t dev_mask;
 	uint32_t *attr_seen;    /* ATTR_SLOTS hashes of sent facts, 0 = empty */
@@ -77,6 +78,10 @@ int otw_engine_create(const struct otw_engine_conf *conf,
 	rc = -ENOMEM;
 	if ((e->ops = calloc(OP_SLOTS, sizeof(*e->ops))) == NULL)
 		goto out_flows;
+	if ((e->op_used = calloc(OP_SLOTS, sizeof(*e->op_used))) == NULL) {
+		free(e->ops);
+		goto out_flows;
+	}
 	while (nd < conf->max_devices && nd < (1u << 30))
 		nd <<= 1;
 	if ((e->devs = calloc(nd, sizeof(*e->devs))) == NULL)
@@ -105,6 +110,7 @@ void otw_engine_destroy(struct otw_engine *eng)
 	free(eng->attr_seen);
 	free(eng->devs);
 	free(eng->ops);
+	free(eng->op_used);
 	otw_flowtab_destroy(eng->flows);
 	free(eng);
 }
@@ -273,9 +279,9 @@ static void op_flush(struct otw_engine *e)
 {
 	if (e->n_ops == 0)
 		return;
-	for (uint32_t i = 0; i < OP_SLOTS; i++)
-		if (e->ops[i].used)
-			op_emit(e, &e->ops[i]);
+	for (uint32_t i = 0; i < e->n_ops; i++)
+		if (e->ops[e->op_used[i]].used)
+			op_emit(e, &e->ops[e->op_used[i]]);
 	e->n_ops = 0;
 }
 
@@ -313,7 +319,7 @@ static void op_count(struct otw_engine *e, const struct otw_ip *client,
 	o->func = op->func;
 	o->addr_lo = OTW_ADDR_NONE;
 	o->first_ns = ts;
-	e->n_ops++;
+	e->op_used[e->n_ops++] = (uint16_t)(o - e->ops);
 	goto count;
 found:
 	o = &e->ops[i];
@@ -408,6 +414,9 @@ void otw_attr_report(const struct otw_dctx *x, bool of_src, unsigned key,
 static void conn_emit(struct otw_engine *e, struct otw_flow *f, uint8_t flags)
 {
 	struct otw_ev *ev = ev_new(e, OTW_EV_CONN);
+
+	f->tcp = (uint16_t)(f->tcp & ~(OTW_FT_DEV_A | OTW_FT_DEV_B));
+	{
 	struct otw_ev_conn *c = &ev->u.conn;
 	bool b_client = f->state & OTW_FL_CLIENT_B;
 
@@ -430,6 +439,7 @@ static void conn_emit(struct otw_engine *e, struct otw_flow *f, uint8_t flags)
 	f->pend_pkts = 0;
 	f->pend_bytes = 0;
 	f->emit_ns = f->last_ns;
+	}
 }
 
 /* Decide who opened a flow first seen with packet p (src is endpoint a
@@ -618,15 +628,27 @@ void otw_engine_packet(struct otw_engine *e, const uint8_t *frame,
 		l2_app(e, &p, ts);
 		return;
 	}
-	dev_seen(e, p.smac, p.vlan, ip_is_unicast_host(&p.src) ? &p.src : NULL,
-		 OTW_LEARN_IP, ts);
 	if (p.flags & OTW_PKT_FRAG) {
 		e->st.fragments++;
-		if (p.flags & OTW_PKT_FRAG_LATER)
+		if (p.flags & OTW_PKT_FRAG_LATER) {
+			dev_seen(e, p.smac, p.vlan,
+				 ip_is_unicast_host(&p.src) ? &p.src : NULL, OTW_LEARN_IP, ts);
 			return; /* no ports: not attributable to a flow */
+		}
 	}
 	f = otw_flowtab_get(e->flows, &p, otw_pkt_hash(&p), &src_is_a, &created,
 			    &ev_flow, &evicted);
+	/* a flow's sender is reported as a device once per conn event period
+	 * (the bit clears when the flow reports), not once per packet: the
+	 * device table lookup was the engine's most expensive step */
+	{
+		uint16_t bit = src_is_a ? OTW_FT_DEV_A : OTW_FT_DEV_B;
+		if (created || !(f->tcp & bit)) {
+			dev_seen(e, p.smac, p.vlan,
+				 ip_is_unicast_host(&p.src) ? &p.src : NULL, OTW_LEARN_IP, ts);
+			f->tcp |= bit;
+		}
+	}
 	if (evicted) {
 		e->st.flows_evicted_full++;
 		conn_emit(e, &ev_flow, OTW_CONN_CLOSED);
@@ -688,6 +710,12 @@ void otw_engine_tick(struct otw_engine *e)
 			conn_emit(e, f, 0);
 		e->sweep = e->sweep + 1 == n ? 0 : e->sweep + 1;
 	}
+	op_flush(e);
+	batch_flush(e);
+}
+
+void otw_engine_tick_ops(struct otw_engine *e)
+{
 	op_flush(e);
 	batch_flush(e);
 }

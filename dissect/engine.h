@@ -67,6 +67,8 @@ void otw_engine_tick(struct otw_engine *eng);
 
 /* Emit every pending delta and, when final, close every flow (end of
  * capture or shutdown); then hand the last partial batch to the sink. */
+/* Only report the pending operation aggregates (cheap; no flow sweep). */
+void otw_engine_tick_ops(struct otw_engine *eng);
 void otw_engine_flush(struct otw_engine *eng, bool final);
 
 void otw_engine_get_stats(const struct otw_engine *eng,

@@ -28,6 +28,8 @@ enum otw_flow_tcp {
 	OTW_FT_SEQ_B = 2,
 	OTW_FT_TRY1 = 4,        /* classification attempts, in bits 2-3 */
 	OTW_FT_TRIES = 12,      /* ...at most 3 */
+	OTW_FT_DEV_A = 16,      /* endpoint a's device reported since the */
+	OTW_FT_DEV_B = 32,      /* flow's last conn event (engine.c) */
 };
 
 /* Endpoint a is the lower (address, port); both directions find one entry. */
