@@ -4,16 +4,39 @@
 usage: mkcorpus.py PCAP_ROOT TARGETS_TXT OUT_DIR
 Writes OUT_DIR/decode/ (whole Ethernet frames) and OUT_DIR/<target>/ (TCP or
 UDP payloads to or from the target's port, see targets.txt). Classic pcap
-only; pcapng files are skipped. A missing PCAP_ROOT gives empty corpora.
+and pcapng (Ethernet interfaces). A missing PCAP_ROOT gives empty corpora.
 """
 import hashlib, os, struct, sys
 
 MAX_PER_TARGET = 4000
 
+def pcapng_frames(data):
+    """Enhanced/simple packet blocks of Ethernet interfaces of a pcapng."""
+    off, e, links = 0, '<', []
+    while off + 12 <= len(data):
+        btype = struct.unpack(e + 'I', data[off:off + 4])[0]
+        if btype == 0x0A0D0D0A:  # section header: byte order from its magic
+            e = '<' if data[off + 8:off + 12] == b'\x4d\x3c\x2b\x1a' else '>'
+            links = []
+        blen = struct.unpack(e + 'I', data[off + 4:off + 8])[0]
+        if blen < 12 or off + blen > len(data):
+            return
+        body = data[off + 8:off + blen - 4]
+        if btype == 1 and len(body) >= 2:
+            links.append(struct.unpack(e + 'H', body[:2])[0])
+        elif btype == 6 and len(body) >= 20:
+            ifid, _, _, cap = struct.unpack(e + 'IIII', body[:16])
+            if ifid < len(links) and links[ifid] == 1:
+                yield body[20:20 + cap]
+        off += blen
+
 def frames(path):
     with open(path, 'rb') as f:
         data = f.read()
     if len(data) < 24:
+        return
+    if data[:4] == b'\x0a\x0d\x0d\x0a':
+        yield from pcapng_frames(data)
         return
     magic = data[:4]
     if magic in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1'):
@@ -71,7 +94,7 @@ def main():
 
     for dirpath, _, files in os.walk(root):
         for fn in sorted(files):
-            if not fn.endswith('.pcap'):
+            if not fn.endswith(('.pcap', '.pcapng')):
                 continue
             for i, fr in enumerate(frames(os.path.join(dirpath, fn))):
                 if i >= 300:
