@@ -29,6 +29,7 @@
 #include "inv.h"
 #include "otw_err.h"
 #include "otw_num.h"
+#include "otw_time.h"
 #include "otw_evcodec.h"
 #include "otw_ipc-t.h"
 #include "otw_log.h"
@@ -99,10 +100,7 @@ static void on_signal(int sig)
 
 static uint64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return otw_clock_ns(CLOCK_MONOTONIC) / 1000000u;
 }
 
 static void usage(FILE *f)

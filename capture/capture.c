@@ -36,6 +36,7 @@
 #include "dispatch.h"
 #include "otw_err.h"
 #include "otw_num.h"
+#include "otw_time.h"
 #include "otw_ipc-t.h"
 #include "otw_log.h"
 #include "otw_pkt.h"
@@ -88,22 +89,6 @@ static void cap_on_signal(int sig)
 {
 	(void)sig;
 	cap_stop = 1;
-}
-
-static uint64_t now_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void sleep_ns(uint64_t ns)
-{
-	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000u),
-			       .tv_nsec = (long)(ns % 1000000000u) };
-
-	nanosleep(&ts, NULL);
 }
 
 static void usage(FILE *f)
@@ -281,7 +266,7 @@ static void cap_flush(struct cap *cap)
  * packets go out first so a worker never waits behind a sleeping capture. */
 static void cap_pace(struct cap *cap, uint64_t ts)
 {
-	uint64_t now = now_ns(CLOCK_MONOTONIC), due;
+	uint64_t now = otw_clock_ns(CLOCK_MONOTONIC), due;
 
 	if (cap->pace_pkt0 == 0 || ts < cap->pace_pkt0) {
 		cap->pace_pkt0 = ts; /* first packet, or time went backwards */
@@ -292,8 +277,8 @@ static void cap_pace(struct cap *cap, uint64_t ts)
 	if (due <= now + 20000)
 		return;
 	cap_flush(cap);
-	while (!cap_stop && (now = now_ns(CLOCK_MONOTONIC)) < due)
-		sleep_ns(RTE_MIN(due - now, (uint64_t)100000000));
+	while (!cap_stop && (now = otw_clock_ns(CLOCK_MONOTONIC)) < due)
+		otw_sleep_ns(RTE_MIN(due - now, (uint64_t)100000000));
 }
 
 static void cap_dispatch(struct cap *cap, struct cap_port *cp,
@@ -349,7 +334,7 @@ static bool cap_rings_empty(const struct cap *cap)
  * every worker says RUNNING (a live port drops meanwhile: imissed). */
 static void cap_wait_workers(struct cap *cap)
 {
-	uint64_t until = now_ns(CLOCK_MONOTONIC) +
+	uint64_t until = otw_clock_ns(CLOCK_MONOTONIC) +
 			 (uint64_t)cap->o.start_wait_s * 1000000000u;
 	unsigned ok = 0;
 
@@ -358,10 +343,10 @@ static void cap_wait_workers(struct cap *cap)
 		for (unsigned w = 0; w < cap->o.n_workers; w++)
 			ok += OTW_STAT_GET(cap->shm->worker[w].state) ==
 			      OTW_PROC_RUNNING;
-		if (ok == cap->o.n_workers || now_ns(CLOCK_MONOTONIC) >= until)
+		if (ok == cap->o.n_workers || otw_clock_ns(CLOCK_MONOTONIC) >= until)
 			break;
-		OTW_STAT_SET(cap->shm->cap.heartbeat_ns, now_ns(CLOCK_REALTIME));
-		sleep_ns(10000000);
+		OTW_STAT_SET(cap->shm->cap.heartbeat_ns, otw_clock_ns(CLOCK_REALTIME));
+		otw_sleep_ns(10000000);
 	}
 	if (ok < cap->o.n_workers && !cap_stop)
 		otw_log(LOG_WARNING, "event=workers_missing attached=%u workers=%u",
@@ -399,7 +384,7 @@ static void cap_loop(struct cap *cap)
 			last_rx = now;
 		} else if (++empty > CAP_SPIN_POLLS) {
 			/* a 2-core box runs capture + workers: yield the CPU */
-			sleep_ns(sleep_ns_cur);
+			otw_sleep_ns(sleep_ns_cur);
 			if (sleep_ns_cur < CAP_SLEEP_MAX_NS)
 				sleep_ns_cur += CAP_SLEEP_MIN_NS;
 			OTW_STAT_ADD(cs->idle_sleeps, 1);
@@ -408,7 +393,7 @@ static void cap_loop(struct cap *cap)
 		if (now < next_tick)
 			continue;
 		next_tick = now + tick;
-		uint64_t wall = now_ns(CLOCK_REALTIME);
+		uint64_t wall = otw_clock_ns(CLOCK_REALTIME);
 		OTW_STAT_SET(cs->heartbeat_ns, wall);
 		OTW_STAT_SET(cs->polls, polls);
 		if (last_rx != 0)
@@ -481,7 +466,7 @@ static int cap_setup(struct cap *cap)
 	cap->shm->cap.pool_size = cap->o.pool_size;
 	cap->shm->cap.pid = (int32_t)getpid();
 	cap->shm->cap.state = OTW_PROC_STARTING;
-	cap->shm->cap.start_ns = now_ns(CLOCK_REALTIME);
+	cap->shm->cap.start_ns = otw_clock_ns(CLOCK_REALTIME);
 	cap->shm->cap.pace = cap->o.pace;
 
 	cap->n_ports = 0;

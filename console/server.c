@@ -15,6 +15,7 @@
 #include "console.h"
 #include "http.h"
 #include "otw_err.h"
+#include "otw_time.h"
 
 #ifndef OTW_WWW_DIR
 #define OTW_WWW_DIR "/usr/local/share/otwatch/www"
@@ -30,10 +31,7 @@
 
 uint64_t otw_now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return otw_clock_ns(CLOCK_REALTIME);
 }
 
 static const char *reason(int status)

@@ -36,6 +36,7 @@
 #include "engine.h"
 #include "otw_err.h"
 #include "otw_num.h"
+#include "otw_time.h"
 #include "otw_ev-t.h"
 #include "otw_evcodec.h"
 #include "otw_ipc-t.h"
@@ -77,22 +78,6 @@ static void wk_on_signal(int sig)
 {
 	(void)sig;
 	wk_stop = 1;
-}
-
-static uint64_t now_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void sleep_ns(uint64_t ns)
-{
-	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000u),
-			       .tv_nsec = (long)(ns % 1000000000u) };
-
-	nanosleep(&ts, NULL);
 }
 
 /* Engine sink: one call = one NNG message of up to OTW_EV_BATCH_MAX events.
@@ -268,7 +253,7 @@ static int wk_attach(struct wk *wk)
 		    __atomic_load_n(&((struct otw_stats_shm *)mz->addr)->cap.magic,
 				    __ATOMIC_ACQUIRE) == OTW_STATS_MAGIC)
 			break;
-		sleep_ns(100000000);
+		otw_sleep_ns(100000000);
 	}
 	if (mz == NULL || wk->ring == NULL) {
 		otw_log(LOG_ERR, "event=attach_failed worker=%u ring=%s err=\"%s\"",
@@ -332,7 +317,7 @@ static void wk_burst(struct wk *wk, struct rte_mbuf **mb, unsigned n)
 			ts = *RTE_MBUF_DYNFIELD(m, wk->ts_off, uint64_t *);
 		} else {
 			if (wall == 0)
-				wall = now_ns(CLOCK_REALTIME);
+				wall = otw_clock_ns(CLOCK_REALTIME);
 			ts = wall;
 		}
 		multi += m->nb_segs > 1; /* only the first segment is read */
@@ -354,7 +339,7 @@ static void wk_publish(struct wk *wk)
 	otw_engine_get_stats(wk->eng, &es);
 	OTW_STAT_SET(wk->st->malformed, es.malformed);
 	OTW_STAT_SET(wk->st->flows_active, es.flows_active);
-	OTW_STAT_SET(wk->st->heartbeat_ns, now_ns(CLOCK_REALTIME));
+	OTW_STAT_SET(wk->st->heartbeat_ns, otw_clock_ns(CLOCK_REALTIME));
 }
 
 static void wk_loop(struct wk *wk)
@@ -373,7 +358,7 @@ static void wk_loop(struct wk *wk)
 			empty = 0;
 			sleep_cur = WK_SLEEP_MIN_NS;
 		} else if (++empty > WK_SPIN_POLLS) {
-			sleep_ns(sleep_cur);
+			otw_sleep_ns(sleep_cur);
 			if (sleep_cur < WK_SLEEP_MAX_NS)
 				sleep_cur += WK_SLEEP_MIN_NS;
 		}
@@ -417,7 +402,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (wk_attach(&wk) != 0)
 		goto out_eal;
-	wk.epoch = now_ns(CLOCK_REALTIME);
+	wk.epoch = otw_clock_ns(CLOCK_REALTIME);
 	otw_engine_conf_default(&conf);
 	if (wk.o.max_flows != 0)
 		conf.max_flows = wk.o.max_flows;
@@ -441,7 +426,7 @@ int main(int argc, char **argv)
 	otw_engine_flush(wk.eng, true);
 	wk_publish(&wk);
 	/* NNG has no flush: give queued messages time to reach the peer */
-	sleep_ns((uint64_t)wk.o.linger_ms * 1000000u);
+	otw_sleep_ns((uint64_t)wk.o.linger_ms * 1000000u);
 	otw_log(LOG_INFO,
 		"event=worker_totals worker=%u packets=%" PRIu64 " bytes=%" PRIu64
 		" malformed=%" PRIu64 " multiseg=%" PRIu64 " events=%" PRIu64
