@@ -6,21 +6,6 @@
 
 #define FIXED_LEN 84
 
-static uint8_t *put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--)
-		*p++ = (uint8_t)(v >> (8 * i));
-	return p;
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 static uint8_t *put_str(uint8_t *p, const char *s, size_t max)
 {
 	size_t n = strnlen(s, max - 1);
@@ -49,7 +34,7 @@ int otw_store_alert_put(struct otw_txn *txn, const struct otw_store_alert *a)
 {
 	uint8_t k[8], v[FIXED_LEN + 4 * (2 + OTW_STORE_ALERT_TEXT)], *p = v;
 
-	put_be64(k, a->id);
+	otw_put_be64(k, a->id);
 	*p++ = a->engine;
 	*p++ = a->severity;
 	*p++ = a->status;
@@ -79,7 +64,7 @@ static int decode(const uint8_t *k, size_t klen, const uint8_t *v, size_t vlen,
 	if (klen != 8 || vlen < FIXED_LEN)
 		return OTW_ESTORE;
 	memset(a, 0, sizeof(*a));
-	a->id = get_be64(k);
+	a->id = otw_get_be64(k);
 	a->engine = v[0];
 	a->severity = v[1];
 	a->status = v[2];
@@ -108,7 +93,7 @@ int otw_store_alert_get(struct otw_txn *txn, uint64_t id, struct otw_store_alert
 	size_t n;
 	int rc;
 
-	put_be64(k, id);
+	otw_put_be64(k, id);
 	if ((rc = otw_store_raw_get(txn, OTW_DB_ALERT, k, 8, &v, &n)) != 0)
 		return rc;
 	return decode(k, 8, v, n, out);
@@ -147,7 +132,7 @@ int otw_store_alert_last_id(struct otw_txn *txn, uint64_t *id)
 		return OTW_ESTORE;
 	mrc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
 	if (mrc == 0 && k.mv_size == 8)
-		*id = get_be64(k.mv_data);
+		*id = otw_get_be64(k.mv_data);
 	mdb_cursor_close(cur);
 	return mrc == 0 || mrc == MDB_NOTFOUND ? 0 : OTW_ESTORE;
 }
@@ -171,7 +156,7 @@ int otw_store_blkey_put(struct otw_txn *txn, uint64_t key)
 {
 	uint8_t k[8];
 
-	put_be64(k, key);
+	otw_put_be64(k, key);
 	return otw_store_raw_put(txn, OTW_DB_BASELINE, k, 8, "", 0);
 }
 
@@ -187,7 +172,7 @@ static int bl_one(void *arg, const uint8_t *key, size_t klen, const uint8_t *val
 
 	(void)val;
 	(void)vlen;
-	return klen == 8 ? w->fn(w->arg, get_be64(key)) : OTW_ESTORE;
+	return klen == 8 ? w->fn(w->arg, otw_get_be64(key)) : OTW_ESTORE;
 }
 
 int otw_store_blkey_foreach(struct otw_txn *txn, otw_store_blkey_fn fn, void *arg)

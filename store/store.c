@@ -181,8 +181,8 @@ int otw_store_raw_get(struct otw_txn *txn, enum otw_db db, const void *key,
 	return 0;
 }
 
-int otw_store_raw_foreach(struct otw_txn *txn, enum otw_db db,
-			  otw_store_raw_fn fn, void *arg)
+static int raw_walk(struct otw_txn *txn, enum otw_db db, bool rev,
+		    otw_store_raw_fn fn, void *arg)
 {
 	MDB_cursor *cur;
 	MDB_val k, v;
@@ -190,8 +190,8 @@ int otw_store_raw_foreach(struct otw_txn *txn, enum otw_db db,
 
 	if (mdb_cursor_open(txn->txn, txn->st->dbi[db], &cur) != 0)
 		return OTW_ESTORE;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+	for (rc = mdb_cursor_get(cur, &k, &v, rev ? MDB_LAST : MDB_FIRST);
+	     rc == 0; rc = mdb_cursor_get(cur, &k, &v, rev ? MDB_PREV : MDB_NEXT)) {
 		int r = fn(arg, k.mv_data, k.mv_size, v.mv_data, v.mv_size);
 		if (r != 0) {
 			mdb_cursor_close(cur);
@@ -200,6 +200,47 @@ int otw_store_raw_foreach(struct otw_txn *txn, enum otw_db db,
 	}
 	mdb_cursor_close(cur);
 	return rc == MDB_NOTFOUND ? 0 : OTW_ESTORE;
+}
+
+int otw_store_raw_foreach(struct otw_txn *txn, enum otw_db db,
+			  otw_store_raw_fn fn, void *arg)
+{
+	return raw_walk(txn, db, false, fn, arg);
+}
+
+int otw_store_raw_foreach_rev(struct otw_txn *txn, enum otw_db db,
+			      otw_store_raw_fn fn, void *arg)
+{
+	return raw_walk(txn, db, true, fn, arg);
+}
+
+int otw_store_raw_del(struct otw_txn *txn, enum otw_db db, const void *key,
+		      size_t klen)
+{
+	MDB_val k = { klen, (void *)key };
+
+	if (!txn->write)
+		return -EROFS;
+	return otw_store_mdb_err(mdb_del(txn->txn, txn->st->dbi[db], &k, NULL));
+}
+
+int otw_store_raw_last_key(struct otw_txn *txn, enum otw_db db, uint8_t *key,
+			   size_t cap, size_t *klen)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int mrc;
+
+	*klen = 0;
+	if (mdb_cursor_open(txn->txn, txn->st->dbi[db], &cur) != 0)
+		return OTW_ESTORE;
+	mrc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	if (mrc == 0) {
+		*klen = k.mv_size < cap ? k.mv_size : cap;
+		memcpy(key, k.mv_data, *klen);
+	}
+	mdb_cursor_close(cur);
+	return mrc == 0 || mrc == MDB_NOTFOUND ? 0 : OTW_ESTORE;
 }
 
 int otw_store_count(struct otw_txn *txn, const char *table, size_t *n)

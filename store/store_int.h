@@ -108,6 +108,21 @@ static inline uint64_t otw_get_le64(const uint8_t *p)
 	return v;
 }
 
+static inline uint8_t *otw_put_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (56 - 8 * i));
+	return p + 8;
+}
+
+static inline uint64_t otw_get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
 static inline uint16_t otw_get_be16(const uint8_t *p)
 {
 	return (uint16_t)((unsigned)p[0] << 8 | p[1]);
@@ -126,5 +141,15 @@ typedef int (*otw_store_raw_fn)(void *arg, const uint8_t *key, size_t klen,
 				const uint8_t *val, size_t vlen);
 int otw_store_raw_foreach(struct otw_txn *txn, enum otw_db db,
 			  otw_store_raw_fn fn, void *arg);
+/* The same walk, last key first. */
+int otw_store_raw_foreach_rev(struct otw_txn *txn, enum otw_db db,
+			      otw_store_raw_fn fn, void *arg);
+/* Delete key; OTW_ENOTFOUND if absent, -EROFS in a read txn. */
+int otw_store_raw_del(struct otw_txn *txn, enum otw_db db, const void *key,
+		      size_t klen);
+/* Copy of the last key of db (at most cap bytes) and its length; *klen = 0
+ * when db is empty. */
+int otw_store_raw_last_key(struct otw_txn *txn, enum otw_db db, uint8_t *key,
+			   size_t cap, size_t *klen);
 
 #endif

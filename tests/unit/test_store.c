@@ -15,6 +15,8 @@
 #include <lmdb.h>
 
 #include "otw_err.h"
+#include "audit.h"
+#include "setting.h"
 #include "store.h"
 
 struct fx {
@@ -405,6 +407,96 @@ static void fact_roundtrip(void **state)
 	otw_store_txn_abort(t);
 }
 
+struct audit_walk {
+	int n;
+	uint64_t ids[8];
+	char last_user[OTW_AUDIT_USER_MAX];
+};
+
+static int walk_audit(void *arg, const struct otw_store_audit *a)
+{
+	struct audit_walk *w = arg;
+
+	w->ids[w->n++] = a->id;
+	snprintf(w->last_user, sizeof(w->last_user), "%s", a->user);
+	return w->n == 8;
+}
+
+/* Audit entries get rising ids, survive a reopen, walk newest first, are
+ * cut to their fields, and an entry without a user is refused. */
+static void audit_append_and_walk(void **state)
+{
+	struct fx *fx = *state;
+	struct otw_txn *t;
+	struct otw_store_audit a = { 0 };
+	struct audit_walk w = { 0 };
+	char big[2000];
+
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(otw_store_txn_begin(fx->st, true, &t), 0);
+	assert_int_equal(otw_store_audit_log(t, "alice", "alert.mute",
+					     "alert:7", "because"), 0);
+	assert_int_equal(otw_store_audit_log(t, "bob", "device.edit",
+					     "device:1", big), 0);
+	assert_int_equal(otw_store_audit_add(t, &a), -EINVAL);
+	assert_int_equal(otw_store_txn_commit(t), 0);
+	reopen(fx, 0);
+	assert_int_equal(otw_store_txn_begin(fx->st, true, &t), 0);
+	assert_int_equal(otw_store_audit_log(t, "carol", "user.add", "user:dan",
+					     NULL), 0);
+	assert_int_equal(otw_store_audit_foreach(t, walk_audit, &w), 0);
+	assert_int_equal(w.n, 3);
+	assert_true(w.ids[0] == 3 && w.ids[1] == 2 && w.ids[2] == 1);
+	assert_string_equal(w.last_user, "alice");
+	otw_store_txn_abort(t);
+}
+
+static int walk_setting(void *arg, const char *name, const void *val,
+			size_t len)
+{
+	int *n = arg;
+
+	(void)val;
+	assert_true(strncmp(name, "subnet.", 7) == 0 && len > 0);
+	(*n)++;
+	return 0;
+}
+
+/* Settings round-trip, a cut read reports the full length, prefix walks see
+ * only their names, delete removes, bad names and big values are refused. */
+static void setting_roundtrip(void **state)
+{
+	struct fx *fx = *state;
+	struct otw_txn *t;
+	char buf[16], big[OTW_SETTING_VAL_MAX + 1] = { 0 };
+	size_t len;
+	int n = 0;
+
+	assert_int_equal(otw_store_txn_begin(fx->st, true, &t), 0);
+	assert_int_equal(otw_store_setting_put(t, "learning.mode", "learn", 5), 0);
+	assert_int_equal(otw_store_setting_put(t, "subnet.10.0.0.0/24", "Cell A", 6), 0);
+	assert_int_equal(otw_store_setting_put(t, "subnet.10.0.1.0/24", "Cell B", 6), 0);
+	assert_int_equal(otw_store_setting_put(t, "", "x", 1), -EINVAL);
+	assert_int_equal(otw_store_setting_put(t, "big", big, sizeof(big)), -EINVAL);
+	assert_int_equal(otw_store_txn_commit(t), 0);
+	reopen(fx, 0);
+	assert_int_equal(otw_store_txn_begin(fx->st, true, &t), 0);
+	assert_int_equal(otw_store_setting_get(t, "learning.mode", buf, sizeof(buf), &len), 0);
+	assert_int_equal(len, 5);
+	assert_string_equal(buf, "learn");
+	assert_int_equal(otw_store_setting_get(t, "subnet.10.0.0.0/24", buf, 3, &len), 0);
+	assert_int_equal(len, 6);
+	assert_memory_equal(buf, "Cel", 3);
+	assert_int_equal(otw_store_setting_foreach(t, "subnet.", walk_setting, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(otw_store_setting_del(t, "learning.mode"), 0);
+	assert_int_equal(otw_store_setting_get(t, "learning.mode", buf, sizeof(buf), &len),
+			 OTW_ENOTFOUND);
+	assert_int_equal(otw_store_setting_del(t, "learning.mode"), OTW_ENOTFOUND);
+	assert_int_equal(otw_store_txn_commit(t), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest t[] = {
@@ -418,6 +510,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(group_commit_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(device_by_ip, setup, teardown),
 		cmocka_unit_test_setup_teardown(fact_roundtrip, setup, teardown),
+		cmocka_unit_test_setup_teardown(audit_append_and_walk, setup, teardown),
+		cmocka_unit_test_setup_teardown(setting_roundtrip, setup, teardown),
 	};
 	return cmocka_run_group_tests(t, NULL, NULL);
 }
