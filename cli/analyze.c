@@ -13,6 +13,7 @@
 #include "det.h"
 #include "detstore.h"
 #include "engine.h"
+#include "evid.h"
 #include "evjson.h"
 #include "inv.h"
 #include "otw_app.h"
@@ -35,6 +36,7 @@ struct an_opts {
 	bool bench;
 	unsigned bench_seconds;
 	uint32_t max_flows;
+	const char *evidence; /* write alert pcaps into this directory */
 };
 
 struct an_sink {
@@ -42,7 +44,29 @@ struct an_sink {
 	struct otw_det *det; /* --learn-seconds */
 	bool print;          /* --events */
 	uint64_t events;
+	struct otw_pktring *ring; /* --evidence: recent frames */
+	const char *evdir;
+	uint32_t evid_done;       /* alerts whose pcap is written */
+	uint32_t evid_failed;
 };
+
+/* New alerts get their pcap from the frames seen so far (the engine emits
+ * events within a batch of the packets behind them). */
+static void an_evidence(struct an_sink *s)
+{
+	static uint8_t buf[OTW_EVID_BYTES];
+	uint32_t n;
+	const struct otw_alert *a = otw_det_alerts(s->det, &n);
+
+	for (; s->evid_done < n; s->evid_done++) {
+		struct otw_pktring_sel sel;
+		size_t len;
+		if (!otw_evid_sel(&a[s->evid_done], &sel) ||
+		    otw_pktring_extract(s->ring, &sel, buf, sizeof(buf), &len) < 0 ||
+		    otw_evid_write(s->evdir, s->evid_done + 1u, buf, len) != 0)
+			s->evid_failed++;
+	}
+}
 
 static void an_sink_fn(void *arg, const struct otw_ev *evs, uint16_t n)
 {
@@ -52,9 +76,12 @@ static void an_sink_fn(void *arg, const struct otw_ev *evs, uint16_t n)
 	if (s->print)
 		for (uint16_t i = 0; i < n; i++)
 			otw_evjson(stdout, &evs[i]);
-	if (s->det != NULL)
+	if (s->det != NULL) {
 		for (uint16_t i = 0; i < n; i++)
 			otw_det_apply(s->det, &evs[i]);
+		if (s->ring != NULL)
+			an_evidence(s);
+	}
 	if (s->inv == NULL)
 		return;
 	for (uint16_t i = 0; i < n; i++)
@@ -114,8 +141,8 @@ static uint64_t ts_of(const struct pcap_pkthdr *h, bool nano)
 
 /* Feed one file into eng. Returns 0, or prints one error line and returns
  * an OTW_E* code. */
-static int an_file(const char *path, struct otw_engine *eng, uint64_t *first,
-		   uint64_t *last)
+static int an_file(const char *path, struct otw_engine *eng,
+		   struct otw_pktring *ring, uint64_t *first, uint64_t *last)
 {
 	char err[PCAP_ERRBUF_SIZE];
 	static uint8_t scratch[65536 + 64];
@@ -153,6 +180,8 @@ static int an_file(const char *path, struct otw_engine *eng, uint64_t *first,
 			*first = ts;
 		if (ts > *last)
 			*last = ts;
+		if (ring != NULL)
+			otw_pktring_push(ring, ts, fr, caplen, wire);
 		otw_engine_packet(eng, fr, caplen, wire, ts);
 		if (++n % TICK_EVERY == 0 || ts - sweep_ns >= SWEEP_NS) {
 			otw_engine_tick(eng); /* flow sweep, as a worker's tick */
@@ -388,6 +417,8 @@ static void an_usage(FILE *f)
 		   "                       [--learn-seconds S] FILE.pcap...\n"
 		   "  --learn-seconds S  learn the first S seconds of traffic, then alert on\n"
 		   "                     deviations (alert lines; 0: alert on everything)\n"
+		   "  --evidence DIR     with --learn-seconds: write each alert's recent\n"
+		   "                     packets as DIR/<n>.pcap (n: its place in the list)\n"
 		   "       otwatch analyze --bench [--seconds N] FILE.pcap\n");
 }
 
@@ -398,6 +429,7 @@ int otw_cmd_analyze(int argc, char **argv)
 		{ "events", no_argument, 0, 'e' },
 		{ "store", required_argument, 0, 'S' },
 		{ "learn-seconds", required_argument, 0, 'L' },
+		{ "evidence", required_argument, 0, 'E' },
 		{ "bench", no_argument, 0, 'b' },
 		{ "seconds", required_argument, 0, 's' },
 		{ "max-flows", required_argument, 0, 'f' },
@@ -451,6 +483,9 @@ int otw_cmd_analyze(int argc, char **argv)
 			}
 			o.max_flows = (uint32_t)mf;
 			break;
+		case 'E':
+			o.evidence = optarg;
+			break;
 		case 'h':
 			an_usage(stdout);
 			return 0;
@@ -484,6 +519,23 @@ int otw_cmd_analyze(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (o.evidence != NULL) {
+		if (sink.det == NULL) {
+			fprintf(stderr, "otwatch analyze: --evidence needs --learn-seconds\n");
+			return 2;
+		}
+		if (mkdir(o.evidence, 0750) == -1 && errno != EEXIST) {
+			fprintf(stderr, "otwatch analyze: %s: %s\n", o.evidence, strerror(errno));
+			otw_det_destroy(sink.det);
+			return 1;
+		}
+		sink.evdir = o.evidence;
+		if ((rc = otw_pktring_create(0, &sink.ring)) != 0) {
+			fprintf(stderr, "otwatch analyze: %s\n", otw_strerror(rc));
+			otw_det_destroy(sink.det);
+			return 1;
+		}
+	}
 	if ((rc = otw_inv_create(&sink.inv)) != 0 ||
 	    (rc = otw_engine_create(&conf, &eng)) != 0) {
 		fprintf(stderr, "otwatch analyze: %s\n", otw_strerror(rc));
@@ -491,7 +543,7 @@ int otw_cmd_analyze(int argc, char **argv)
 	}
 	t0 = now_s();
 	for (int i = optind; i < argc; i++)
-		if (an_file(argv[i], eng, &first, &last) != 0)
+		if (an_file(argv[i], eng, sink.ring, &first, &last) != 0)
 			goto out;
 	otw_engine_flush(eng, true);
 	otw_engine_get_stats(eng, &st);
@@ -512,5 +564,9 @@ out:
 	otw_engine_destroy(eng);
 	otw_inv_destroy(sink.inv);
 	otw_det_destroy(sink.det);
+	otw_pktring_destroy(sink.ring);
+	if (sink.evid_failed != 0)
+		fprintf(stderr, "otwatch analyze: %u alert pcaps not written\n",
+			sink.evid_failed);
 	return ret;
 }

@@ -13,7 +13,7 @@
 
 #include "otw_pkt.h"
 #include "pktbuild.h"
-#include "pktring.h"
+#include "otw_pktring.h"
 
 static const uint8_t MA[6] = { 0x00, 0x0c, 0x29, 1, 1, 1 };
 static const uint8_t MB[6] = { 0x00, 0x80, 0xf4, 2, 2, 2 };

@@ -1,4 +1,4 @@
-#include "pktring.h"
+#include "otw_pktring.h"
 
 #include <errno.h>
 #include <stdbool.h>
