@@ -148,3 +148,31 @@ int otw_pktring_extract(const struct otw_pktring *r,
 	*len = (size_t)(p - buf);
 	return (int)n;
 }
+
+void otw_pktring_sel_encode(const struct otw_pktring_sel *sel,
+			    uint8_t out[OTW_PKTRING_SEL_BYTES])
+{
+	uint8_t *p = out;
+
+	memcpy(p, "OTWE", 4);
+	memcpy(p + 4, sel->a.b, 16);
+	memcpy(p + 20, sel->b.b, 16);
+	for (int i = 0; i < 8; i++)
+		p[36 + i] = (uint8_t)(sel->from_ns >> (8 * i));
+	(void)le32(p + 44, sel->max);
+}
+
+bool otw_pktring_sel_decode(const uint8_t *in, size_t len,
+			    struct otw_pktring_sel *sel)
+{
+	if (len != OTW_PKTRING_SEL_BYTES || memcmp(in, "OTWE", 4) != 0)
+		return false;
+	memcpy(sel->a.b, in + 4, 16);
+	memcpy(sel->b.b, in + 20, 16);
+	sel->from_ns = 0;
+	for (int i = 7; i >= 0; i--)
+		sel->from_ns = sel->from_ns << 8 | in[36 + i];
+	sel->max = (unsigned)in[44] | (unsigned)in[45] << 8 |
+		   (unsigned)in[46] << 16 | (unsigned)in[47] << 24;
+	return true;
+}

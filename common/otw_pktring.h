@@ -6,6 +6,7 @@
 #ifndef OTW_PKTRING_H
 #define OTW_PKTRING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,15 @@ struct otw_pktring_sel {
 	uint64_t from_ns;
 	unsigned max; /* the newest max matches (<= OTW_PKTRING_MAX_PKTS) */
 };
+
+/* A selection on the wire (otw-baseline asks each worker for its frames):
+ * "OTWE", a, b, from_ns le64, max le32. decode returns false for anything
+ * else. */
+#define OTW_PKTRING_SEL_BYTES 48
+void otw_pktring_sel_encode(const struct otw_pktring_sel *sel,
+			    uint8_t out[OTW_PKTRING_SEL_BYTES]);
+bool otw_pktring_sel_decode(const uint8_t *in, size_t len,
+			    struct otw_pktring_sel *sel);
 
 /* Write the selected frames, oldest first, as a pcap (nanosecond
  * timestamps, Ethernet, snaplen OTW_PKTRING_SNAP) into buf[0..cap).
