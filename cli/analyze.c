@@ -106,6 +106,11 @@ static const uint8_t *to_ether(int dlt, const uint8_t *data, uint32_t *caplen,
 		et = (data[0] >> 4) == 6 ? 0x86dd : 0x0800;
 		hdr = 0;
 		break;
+	case 228: /* LINKTYPE_IPV4 */
+	case 229: /* LINKTYPE_IPV6 */
+		et = dlt == 228 ? 0x0800 : 0x86dd;
+		hdr = 0;
+		break;
 	case DLT_LINUX_SLL:
 		if (*caplen < 16)
 			return NULL;
