@@ -35,7 +35,7 @@ static const struct sim_host plant_hosts[H__COUNT] = {
 		     NET(2), 0, 128, 0, false },
 	[H_DNS] = { "ns01", "dns-server", "Hewlett Packard", { 0x00, 0x17, 0xa4, 0x3b, 0x10, 0x03 },
 		    NET(3), 0, 64, 0, false },
-	[H_PLC1] = { "plc-pump", "plc", "Schneider Electric", { 0x00, 0x80, 0xf4, 0x0c, 0x21, 0x11 },
+	[H_PLC1] = { "plc-pump", "plc", "Schneider Electric", { 0x00, 0x00, 0x54, 0x0c, 0x21, 0x11 },
 		     NET(11), 1, 64, 0, false },
 	[H_PLC2] = { "plc-boiler", "plc", "Siemens", { 0x00, 0x1b, 0x1b, 0x5e, 0x44, 0x12 },
 		     NET(12), 2, 30, 0, false },
@@ -99,13 +99,18 @@ static const struct sim_switch sw_cell = {
 	"Hirschmann Railswitch RSP35 HiOS-3S-08.7.02",
 	"1.3.6.1.4.1.248.11.2.1.1" };
 
-/* Per host: what the inventory should report from the protocols
- * (NULL = nothing stated, the OUI owner only). */
-static const struct { int h; const char *model, *firmware; } host_ident[] = {
-	{ H_LGX, "1756-L83E/B LOGIX5583E", "32.11" },
-	{ H_ADP, "1734-AENT/B", "5.17" },
-	{ H_IED, "REF615", "5.0.3" },
-	{ H_PND, "ET 200SP", NULL },
+/* Per host: the identity its protocols state (NULL = not stated): model
+ * (CIP product name, MMS modelName, DCP type of station), product code
+ * (CIP product code, DCP device id, OPC UA ProductUri, SNMP sysObjectID)
+ * and firmware (CIP revision, MMS revision). */
+static const struct { int h; const char *model, *product_code, *firmware; }
+host_ident[] = {
+	{ H_LGX, "1756-L83E/B LOGIX5583E", "166", "32.11" },
+	{ H_ADP, "1734-AENT/B", "142", "5.17" },
+	{ H_OPC, NULL, "urn:kepware.com:KEPServerEX", NULL },
+	{ H_IED, "REF615", NULL, "5.0.3" },
+	{ H_PND, "ET 200SP", "0x0313", NULL },
+	{ H_SW, NULL, "1.3.6.1.4.1.248.11.2.1.1", NULL },
 };
 
 /* ---- engineering station: now and then reads a whole PLC, then leaves -- */
@@ -604,7 +609,12 @@ static int write_truth(struct sim *s, const char *path, const char *pcap,
 		for (size_t i = 0; i < sizeof(host_ident) / sizeof(host_ident[0]); i++) {
 			if (host_ident[i].h != h)
 				continue;
-			fprintf(f, ", \"model\": \"%s\"", host_ident[i].model);
+			if (host_ident[i].model)
+				fprintf(f, ", \"model\": \"%s\"",
+					host_ident[i].model);
+			if (host_ident[i].product_code)
+				fprintf(f, ", \"product_code\": \"%s\"",
+					host_ident[i].product_code);
 			if (host_ident[i].firmware)
 				fprintf(f, ", \"firmware\": \"%s\"",
 					host_ident[i].firmware);
@@ -749,17 +759,17 @@ static void plant_build(struct plant *p, struct sim *s)
 		.invoke = (uint8_t)sim_range(s, 0, 255), .period = 3 * SIM_S };
 	add(p, &p->bacnet.task, sim_bacnet_step, T0 + 8500 * SIM_MS);
 
-	/* HMI-01 reads the Logix' tags (the Logix runs I/O with its
-	 * adapter), the historian collects from the OPC UA server and asks
-	 * the switch's SNMP agent, SCADA-01 reads the IED over MMS, the
-	 * S7-300 is the PROFINET IO-controller of the ET 200SP */
-	p->enip = (struct sim_enip_poll){ .cli = &p->h[H_HMI1],
+	/* SCADA-01 also reads the Logix' tags (the Logix runs I/O with its
+	 * adapter), the OPC UA server and the IED over MMS: five OT servers,
+	 * as a SCADA front end polls; the historian asks the switch's SNMP
+	 * agent; the S7-300 is the PROFINET IO-controller of the ET 200SP */
+	p->enip = (struct sim_enip_poll){ .cli = &p->h[H_SCADA],
 		.srv = &p->h[H_LGX], .io = &p->h[H_ADP], .srv_id = &lgx_id,
 		.io_id = &adp_id, .o2t = 0x2a8c0001u + (uint32_t)sim_range(s, 0, 0xfffe),
 		.t2o = 0x7d310001u + (uint32_t)sim_range(s, 0, 0xfffe),
 		.period = SIM_S };
 	add(p, &p->enip.task, sim_enip_step, T0 + 9 * SIM_S);
-	p->opcua = (struct sim_opcua_poll){ .cli = &p->h[H_HIST],
+	p->opcua = (struct sim_opcua_poll){ .cli = &p->h[H_SCADA],
 		.srv = &p->h[H_OPC], .sv = &opc_sv, .period = 3 * SIM_S };
 	add(p, &p->opcua.task, sim_opcua_step, T0 + 9500 * SIM_MS);
 	p->mms = (struct sim_mms_poll){ .cli = &p->h[H_SCADA],
