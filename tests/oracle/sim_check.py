@@ -16,14 +16,21 @@ figures). Thresholds: devices precision = recall = 1.0, because every
 simulated host ARPs and talks, so a missing host is a bug and an extra one
 (0.0.0.0, broadcast, a merged router subnet) is the regression this
 guards; types precision and recall >= 0.9: each role has its own
-observable evidence in the plant (Modbus/S7comm/BACnet server, DNP3
-outstation or IEC-104 controlled station, polling with writes, read-only
-polling, a sporadic full read, DHCP/DNS service, gateway, a host name), so
-at most one of the 15 typed hosts may be missed before this fails.
+observable evidence in the plant (Modbus/S7comm/BACnet/CIP server, DNP3
+outstation or IEC-104 controlled station, MMS server / GOOSE publisher,
+OPC UA server, LLDP bridge capability, polling with writes, read-only
+polling, polling five servers, a sporadic full read, DHCP/DNS service,
+gateway, a host name), so at most two of the 21 typed hosts may be missed
+before this fails (measured: none). Vendors: the first word must agree on
+every device; model (else the product code, the inventory's precedence)
+and firmware must equal the truth's wherever a protocol states them, and
+no device may report one the truth does not state.
 
-The other OT apps (DNP3, S7comm, IEC-104, BACnet) are checked like Modbus:
+The other OT apps (DNP3, S7comm, IEC-104, BACnet, EtherNet/IP, its
+implicit I/O, OPC UA, MMS) are checked like Modbus:
 requests per (app, client, server, unit, func) from the truth's "ops" list
-against `analyze --json`, and 0 malformed for each in the summary.
+against `analyze --json`, and 0 malformed for each in the summary (and
+for the L2/IT apps the plant emits: GOOSE, PROFINET, LLDP, SNMP).
 """
 import filecmp
 import json
