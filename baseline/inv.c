@@ -792,6 +792,18 @@ static void fact_link(struct otw_inv *inv, uint32_t i, uint32_t e)
 	*at = e;
 }
 
+/* At equal precedence the newer value wins (a firmware update); the same
+ * value from two protocols goes to the lower app id, not the last one
+ * repeated: how often a repeat gets through depends on the workers' fact
+ * caches, and the pipeline must choose as `otwatch analyze` does. */
+static bool newer_fact(const struct otw_store_fact *r,
+		       const struct otw_store_fact *cur)
+{
+	if (strcmp(r->val, cur->val) == 0)
+		return r->app < cur->app;
+	return r->last_ns > cur->last_ns;
+}
+
 /* Recompute the chosen facts of device i; the chosen vendor, model and
  * firmware also go into the device record (for store readers). */
 static void dev_choose(struct otw_inv *inv, uint32_t i)
@@ -811,8 +823,7 @@ static void dev_choose(struct otw_inv *inv, uint32_t i)
 			continue;
 		score = otw_inv_app_tier(r->app) * 4 + rank;
 		if (d->pick[p] == NONE || score > best[p] ||
-		    (score == best[p] &&
-		     r->last_ns > inv->fact[d->pick[p]].r.last_ns)) {
+		    (score == best[p] && newer_fact(r, &inv->fact[d->pick[p]].r))) {
 			d->pick[p] = f;
 			best[p] = score;
 		}
