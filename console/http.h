@@ -31,6 +31,7 @@ struct otw_req {
 	struct otw_console *c;
 	struct otw_sess sess;       /* valid when has_sess */
 	bool has_sess;
+	bool via_token;             /* sess came from an API token (no CSRF) */
 	const char *rest;           /* path after the route's prefix */
 	cJSON *body;                /* parsed JSON body of POST/PUT/PATCH */
 };
@@ -39,7 +40,9 @@ typedef void (*otw_handler)(struct otw_req *r);
 
 struct otw_route {
 	const char *method;
-	const char *path;   /* exact, or a prefix when it ends with '/' */
+	const char *path;   /* exact; or a prefix when it ends with '/' or with
+			       a "{name}" segment (the name is for the
+			       OpenAPI document; "/x/" reads as "/x/{id}") */
 	uint8_t role;       /* minimum role; 0 = no session needed */
 	otw_handler fn;
 	const char *what;   /* one line for the docs/role matrix */
@@ -59,12 +62,23 @@ bool otw_query_str(const struct otw_req *r, const char *name, char *buf,
 		   size_t len);
 
 uint64_t otw_now_ns(void);
-/* Audit line for a change (stderr, key=value) until the audit table lands. */
+/* Audit line for a change (stderr, key=value) only; api_alert.c's own. */
 void otw_audit(const struct otw_req *r, const char *action, const char *object);
+/* Audit entry in the store (and the stderr line) for a change by the
+ * request's user, or by `who` when there is no session (failed sign-in).
+ * With txn the entry commits with the change; NULL: a txn of its own.
+ * Returns 0 or a store error. */
+int otw_audit_log(const struct otw_req *r, struct otw_txn *txn, const char *who,
+		  const char *action, const char *object, const char *detail);
 
 /* Route tables of each API module (NULL-terminated by fn == NULL). */
 extern const struct otw_route otw_routes_auth[];
 extern const struct otw_route otw_routes_inv[];
 extern const struct otw_route otw_routes_alert[];
+extern const struct otw_route otw_routes_token[];
+extern const struct otw_route otw_routes_audit[];
+
+/* Every route table the dispatcher serves, NULL-terminated (server.c). */
+extern const struct otw_route *const otw_route_tables[];
 
 #endif

@@ -16,6 +16,7 @@
 #include "http.h"
 #include "otw_err.h"
 #include "otw_time.h"
+#include "token.h"
 
 #ifndef OTW_WWW_DIR
 #define OTW_WWW_DIR "/usr/local/share/otwatch/www"
@@ -123,20 +124,22 @@ unsigned otw_query_uint(const struct otw_req *r, const char *name,
 	return v > max ? max : (unsigned)v;
 }
 
-void otw_audit(const struct otw_req *r, const char *action, const char *object)
-{
-	fprintf(stderr, "otw-console level=notice event=audit user=%s action=%s object=\"%s\" remote=%s\n",
-		r->has_sess ? r->sess.user : "-", action, object ? object : "",
-		r->ri->remote_addr);
-}
-
-static const struct otw_route *const tables[] = { otw_routes_auth, otw_routes_inv,
-						   otw_routes_alert, NULL };
+/* One line per API module; the OpenAPI document is built from these. */
+const struct otw_route *const otw_route_tables[] = {
+	otw_routes_auth,
+	otw_routes_token,
+	otw_routes_audit,
+	otw_routes_inv,
+	otw_routes_alert,
+	NULL,
+};
 
 static bool path_match(const struct otw_route *rt, const char *path, const char **rest)
 {
 	size_t n = strlen(rt->path);
 
+	if (rt->path[n - 1] == '}')
+		n = (size_t)(strrchr(rt->path, '{') - rt->path);
 	if (rt->path[n - 1] == '/') {
 		if (strncmp(path, rt->path, n) != 0 || path[n] == '\0')
 			return false;
@@ -195,15 +198,39 @@ static bool read_body(struct otw_req *r)
 	return true;
 }
 
-static void find_session(struct otw_req *r)
+/* "Authorization: Bearer otw_..." (automation) before the cookie. false
+ * when a token was sent but is not valid: the request is refused rather
+ * than served as anonymous. */
+static bool find_session(struct otw_req *r)
 {
+	const char *authz = mg_get_header(r->conn, "Authorization");
 	const char *cookie = mg_get_header(r->conn, "Cookie");
 	char sid[OTW_SESS_ID_HEX + 2];
 
+	if (authz != NULL) {
+		struct otw_token t;
+		struct otw_txn *txn;
+		int rc;
+
+		if (strncasecmp(authz, "Bearer ", 7) != 0)
+			return false;
+		if ((rc = otw_store_txn_begin(r->c->st, false, &txn)) != 0)
+			return false;
+		rc = otw_token_find(txn, authz + 7, &t);
+		otw_store_txn_abort(txn);
+		if (rc != 0)
+			return false;
+		memset(&r->sess, 0, sizeof(r->sess));
+		snprintf(r->sess.user, sizeof(r->sess.user), "token:%s", t.name);
+		r->sess.role = t.role;
+		r->has_sess = r->via_token = true;
+		return true;
+	}
 	if (cookie == NULL || mg_get_cookie(cookie, "otw_sid", sid, sizeof(sid)) !=
 				      OTW_SESS_ID_HEX)
-		return;
+		return true;
 	r->has_sess = otw_sess_get(r->c->sess, sid, otw_now_ns(), &r->sess);
+	return true;
 }
 
 static int api_handler(struct mg_connection *conn, void *cbdata)
@@ -213,8 +240,8 @@ static int api_handler(struct mg_connection *conn, void *cbdata)
 	bool path_known = false;
 
 	r.ri = mg_get_request_info(conn);
-	for (unsigned t = 0; tables[t] != NULL && rt == NULL; t++) {
-		for (const struct otw_route *x = tables[t]; x->fn != NULL; x++) {
+	for (unsigned t = 0; otw_route_tables[t] != NULL && rt == NULL; t++) {
+		for (const struct otw_route *x = otw_route_tables[t]; x->fn != NULL; x++) {
 			const char *rest;
 			if (!path_match(x, r.ri->local_uri, &rest))
 				continue;
@@ -231,7 +258,10 @@ static int api_handler(struct mg_connection *conn, void *cbdata)
 				path_known ? "method not allowed here" : "no such endpoint");
 		return 1;
 	}
-	find_session(&r);
+	if (!find_session(&r)) {
+		otw_reply_error(&r, 401, "unknown or revoked API token");
+		return 1;
+	}
 	if (rt->role != 0) {
 		if (!r.has_sess) {
 			otw_reply_error(&r, 401, "sign in first");
@@ -241,7 +271,7 @@ static int api_handler(struct mg_connection *conn, void *cbdata)
 			otw_reply_error(&r, 403, "your role may not do this");
 			return 1;
 		}
-		if (state_changing(r.ri->request_method)) {
+		if (state_changing(r.ri->request_method) && !r.via_token) {
 			const char *tok = mg_get_header(conn, "X-CSRF-Token");
 			if (tok == NULL || strcmp(tok, r.sess.csrf) != 0) {
 				otw_reply_error(&r, 403, "missing or wrong X-CSRF-Token");

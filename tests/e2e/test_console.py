@@ -92,6 +92,7 @@ def truth_attacker(db):
     return ATTACKER.get("ip")
 
 def run(port, pw, users, db):
+    PW.update(pw)
     # TLS only: plaintext gets no HTTP answer; TLS 1.1 is refused
     s = socket.create_connection(("127.0.0.1", port), 5)
     s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -213,6 +214,8 @@ def run(port, pw, users, db):
     st, _, _ = a.req("GET", "/api/v1/devices")
     check(st == 401, "old session after sign-out -> 401")
 
+    tokens_and_audit(port, clients, db)
+
     # the UI is served, with security headers
     conn = http.client.HTTPSConnection("127.0.0.1", port, context=ctx(), timeout=10)
     conn.request("GET", "/")
@@ -221,6 +224,84 @@ def run(port, pw, users, db):
     check(r.status == 200 and b"app.js" in body, "UI index served")
     check("default-src 'self'" in (r.getheader("Content-Security-Policy") or ""), "CSP header")
     conn.close()
+
+def tokens_and_audit(port, clients, db):
+    admin, an = clients["admin"], Client(port)
+    an.login("uanalyst", PW["analyst"])
+    # tokens: admin only; the secret is shown once; bearer needs no CSRF
+    st, _, _ = an.req("POST", "/api/v1/tokens", {"name": "x", "role": "readonly"})
+    check(st == 403, "analyst may not make tokens (got %d)" % st)
+    st, tk, _ = admin.req("POST", "/api/v1/tokens", {"name": "ci-bot", "role": "analyst"})
+    check(st == 201 and tk["token"].startswith("otw_"), "admin makes a token (got %d)" % st)
+    st, _, _ = admin.req("POST", "/api/v1/tokens", {"name": "ci-bot", "role": "readonly"})
+    check(st == 409, "duplicate token name -> 409 (got %d)" % st)
+    for bad in ({"name": "a b", "role": "readonly"}, {"name": "t1", "role": "root"},
+                {"name": "<script>", "role": "admin"}, {"name": "x" * 41, "role": "admin"}):
+        st, js, _ = admin.req("POST", "/api/v1/tokens", bad)
+        check(st == 400 and "error" in js, "bad token request %s -> 400" % json.dumps(bad)[:40])
+    st, ls, _ = admin.req("GET", "/api/v1/tokens")
+    check(st == 200 and [t["name"] for t in ls["items"]] == ["ci-bot"] and
+          "token" not in ls["items"][0] and ls["items"][0]["created_by"] == "admin",
+          "token list has the name, role and maker, never the secret")
+    bot = Client(port)
+    auth = {"Authorization": "Bearer " + tk["token"]}
+    st, js, _ = bot.req("GET", "/api/v1/devices?limit=1", headers=auth)
+    check(st == 200 and js["total"] > 0, "bearer token reads devices (got %d)" % st)
+    st, js, _ = bot.req("GET", "/api/v1/alerts?status=open&limit=1", headers=auth)
+    aid = js["items"][0]["id"]
+    st, x, _ = bot.req("POST", "/api/v1/alerts/%d" % aid, {"action": "mute"}, headers=auth)
+    check(st == 200 and x["status"] == "muted", "analyst token mutes an alert without CSRF (got %d)" % st)
+    st, _, _ = bot.req("GET", "/api/v1/users", headers=auth)
+    check(st == 403, "analyst token may not list users (got %d)" % st)
+    for h in ({"Authorization": "Bearer otw_" + "0" * 64}, {"Authorization": "Basic YWRtaW46eA=="},
+              {"Authorization": "Bearer " + tk["token"][:-1]}):
+        st, _, _ = bot.req("GET", "/api/v1/devices", headers=h)
+        check(st == 401, "bad Authorization %s... -> 401 (got %d)" % (h["Authorization"][:12], st))
+    # a bad token is refused even next to a valid session cookie
+    st, _, _ = admin.req("GET", "/api/v1/devices", headers={"Authorization": "Bearer nope"})
+    check(st == 401, "invalid bearer with a valid cookie -> 401 (got %d)" % st)
+    cli = subprocess.run([OTW, "console", "token", "list", "--db", db], capture_output=True, text=True)
+    check(cli.returncode != 0 or "ci-bot" in cli.stdout, "CLI lists the API-made token")
+    st, _, _ = admin.req("DELETE", "/api/v1/tokens/ci-bot")
+    check(st == 204, "admin revokes the token (got %d)" % st)
+    st, _, _ = bot.req("GET", "/api/v1/devices", headers=auth)
+    check(st == 401, "revoked token -> 401 (got %d)" % st)
+
+    # role change ends the user's sessions
+    c = Client(port)
+    check(c.login("uanalyst", PW["analyst"]) == 200, "analyst signs in again")
+    st, js, _ = admin.req("PATCH", "/api/v1/users/uanalyst", {"role": "readonly"})
+    check(st == 200 and js["role"] == "readonly", "admin changes a role (got %d)" % st)
+    st, _, _ = c.req("GET", "/api/v1/devices")
+    check(st == 401, "the changed user's session ended (got %d)" % st)
+    st, _, _ = admin.req("PATCH", "/api/v1/users/admin", {"role": "readonly"})
+    check(st == 409, "admin cannot demote themself (got %d)" % st)
+    st, _, _ = admin.req("PATCH", "/api/v1/users/uanalyst", {"role": "analyst"})
+
+    # audit: every change above, with its user; admin only; paging
+    an = Client(port)
+    an.login("uanalyst", PW["analyst"])
+    st, _, _ = an.req("GET", "/api/v1/audit")
+    check(st == 403, "non-admin may not read the audit (got %d)" % st)
+    st, au, _ = admin.req("GET", "/api/v1/audit?limit=500")
+    acts = [(e["user"], e["action"], e["object"]) for e in au["items"]]
+    for want in [("admin", "token.add", "ci-bot"), ("admin", "token.delete", "ci-bot"),
+                 ("admin", "user.role", "uanalyst"), ("admin", "session.sign_in", "admin"),
+                 ("ureadonly", "session.fail", "ureadonly"), ("ureadonly", "session.lockout", "ureadonly"),
+                 ("ureadonly", "session.locked", "ureadonly"), ("nosuchuser", "session.fail", "nosuchuser"),
+                 ("admin", "user.add", "m_admin"), ("uanalyst", "session.sign_out", "uanalyst")]:
+        check(want in acts, "audit has %s" % (want,))
+    check(not any(a[1] == "user.add" and a[2] in ("x1", "r1", "r2") for a in acts),
+          "refused requests left no audit entry")
+    check(all("remote=127.0.0.1" in e["detail"] for e in au["items"]), "audit entries name the remote address")
+    ids = [e["id"] for e in au["items"]]
+    check(ids == sorted(ids, reverse=True), "audit newest first")
+    st, p2, _ = admin.req("GET", "/api/v1/audit?offset=2&limit=3")
+    check([e["id"] for e in p2["items"]] == ids[2:5] and p2["total"] == au["total"], "audit paging")
+    st, f, _ = admin.req("GET", "/api/v1/audit?action=token.")
+    check(f["items"] and all(e["action"].startswith("token.") for e in f["items"]), "audit action filter")
+
+PW = {}
 
 if __name__ == "__main__":
     sys.exit(main())
