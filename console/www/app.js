@@ -140,9 +140,52 @@ const views = {
         el('tbody', {}, d.items.map((u) => el('tr', {}, el('td', {}, u.username), el('td', {}, u.role),
           el('td', {}, u.last_login || ''), el('td', {}, u.username === me.username ? '' :
             el('button', { class: 'link', onclick: async () => { await api('DELETE', '/users/' + encodeURIComponent(u.username)); route(); } }, 'Delete')))))),
-      el('div', { class: 'toolbar' }, name, role, pw, add), err);
+      el('div', { class: 'toolbar' }, name, role, pw, add), err, await tokensCard());
+  },
+  async audit() {
+    let offset = 0, action = '';
+    const limit = 50;
+    const body = el('tbody');
+    const info = el('span', { class: 'muted' });
+    const filter = el('select', { 'aria-label': 'action' }, ['', 'session.', 'user.', 'token.', 'alert.', 'setup.', 'activation.']
+      .map((x) => el('option', { value: x }, x ? x.slice(0, -1) : 'all actions')));
+    const prev = el('button', { onclick: () => { offset = Math.max(0, offset - limit); load(); } }, 'Newer');
+    const next = el('button', { onclick: () => { offset += limit; load(); } }, 'Older');
+    async function load() {
+      const d = await api('GET', `/audit?offset=${offset}&limit=${limit}&action=${encodeURIComponent(action)}`);
+      body.replaceChildren(...d.items.map((e) => el('tr', { 'data-audit': String(e.id) },
+        el('td', {}, e.time), el('td', {}, e.user), el('td', {}, e.action), el('td', {}, e.object), el('td', { class: 'muted' }, e.detail))));
+      info.textContent = d.items.length ? `${offset + 1}-${offset + d.items.length}` : 'none';
+      prev.disabled = offset === 0;
+      next.disabled = !d.more;
+    }
+    filter.addEventListener('change', () => { action = filter.value; offset = 0; load(); });
+    await load();
+    return el('section', { class: 'card' }, el('h2', {}, 'Audit trail'), el('div', { class: 'toolbar' }, filter, prev, next, info),
+      el('table', { 'data-list': 'audit' }, el('thead', {}, el('tr', {},
+        ['Time (UTC)', 'User', 'Action', 'Object', 'Detail'].map((x) => el('th', {}, x)))), body));
   },
 };
+
+// API tokens (admin): the secret is shown once, right after it is made.
+async function tokensCard() {
+  const d = await api('GET', '/tokens');
+  const err = el('p', { class: 'error', role: 'alert' });
+  const shown = el('p', { class: 'secret' });
+  const name = el('input', { placeholder: 'token name', 'aria-label': 'token name' });
+  const role = el('select', { 'aria-label': 'token role' }, ['readonly', 'analyst', 'admin'].map((r) => el('option', {}, r)));
+  const rows = el('tbody', {}, d.items.map((t) => el('tr', { 'data-token': t.name }, el('td', {}, t.name), el('td', {}, t.role),
+    el('td', {}, t.created_by), el('td', {}, t.created),
+    el('td', {}, el('button', { class: 'link', onclick: async () => { await api('DELETE', '/tokens/' + encodeURIComponent(t.name)); route(); } }, 'Revoke')))));
+  const add = el('button', { onclick: async () => {
+    try {
+      const t = await api('POST', '/tokens', { name: name.value, role: role.value });
+      shown.replaceChildren('Token ', el('code', {}, t.token), ' — copy it now, it is not shown again.');
+    } catch (e) { err.textContent = e.message; } } }, 'Make token');
+  return el('section', { class: 'card', style: 'margin-top:16px' }, el('h2', {}, 'API tokens'),
+    el('table', { 'data-list': 'tokens' }, el('thead', {}, el('tr', {}, ['Name', 'Role', 'Made by', 'Made', ''].map((x) => el('th', {}, x)))), rows),
+    el('div', { class: 'toolbar' }, name, role, add), shown, err);
+}
 
 async function route() {
   if (!me) return;

@@ -115,6 +115,22 @@ def main():
         b.wait_for("[...document.querySelectorAll('td')].some(td => td.textContent === 'uanalyst')")
         check(True, "admin sees the user list")
         b.screenshot(os.path.join(out, "06-users.png"))
+        # a token made in the UI is shown once and works as a bearer
+        b.eval("""(() => { document.querySelector('input[aria-label="token name"]').value = 'ui-bot';
+            [...document.querySelectorAll('button')].find(x => x.textContent === 'Make token').click(); })()""")
+        b.wait_for("document.querySelector('.secret code') !== null")
+        tok = b.eval("document.querySelector('.secret code').textContent")
+        check(tok.startswith("otw_") and len(tok) == 68, "UI shows the new token once")
+        c = http.client.HTTPSConnection("127.0.0.1", fx.port, context=ssl._create_unverified_context(), timeout=20)
+        c.request("GET", "/api/v1/health", headers={"Authorization": "Bearer " + tok})
+        check(c.getresponse().status == 200, "the UI-made token authenticates")
+        c.close()
+        b.goto(url + "#/audit")
+        b.wait_for("document.querySelectorAll('table[data-list=audit] tbody tr').length > 0")
+        acts = b.eval("[...document.querySelectorAll('table[data-list=audit] tbody tr td:nth-child(3)')].map(t => t.textContent)")
+        check("token.add" in acts and "session.sign_in" in acts and "session.fail" in acts,
+              "audit page lists the token, the sign-ins and the failed sign-in")
+        b.screenshot(os.path.join(out, "07-audit.png"))
     except CDPError as e:
         check(False, "browser: %s" % e)
         try:
