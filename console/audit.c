@@ -18,7 +18,7 @@ void otw_audit(const struct otw_req *r, const char *action, const char *object)
 int otw_audit_log(const struct otw_req *r, struct otw_txn *txn, const char *who,
 		  const char *action, const char *object, const char *detail)
 {
-	const char *user = r->has_sess ? r->sess.user : (who && who[0] ? who : "-");
+	const char *user = who && who[0] ? who : r->has_sess ? r->sess.user : "-";
 	char d[OTW_AUDIT_DETAIL_MAX];
 	struct otw_txn *own = NULL;
 	int rc;

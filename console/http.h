@@ -65,7 +65,7 @@ uint64_t otw_now_ns(void);
 /* Audit line for a change (stderr, key=value) only; api_alert.c's own. */
 void otw_audit(const struct otw_req *r, const char *action, const char *object);
 /* Audit entry in the store (and the stderr line) for a change by the
- * request's user, or by `who` when there is no session (failed sign-in).
+ * request's user, or by `who` when given (sign-in attempts name theirs).
  * With txn the entry commits with the change; NULL: a txn of its own.
  * Returns 0 or a store error. */
 int otw_audit_log(const struct otw_req *r, struct otw_txn *txn, const char *who,
@@ -77,6 +77,7 @@ extern const struct otw_route otw_routes_inv[];
 extern const struct otw_route otw_routes_alert[];
 extern const struct otw_route otw_routes_token[];
 extern const struct otw_route otw_routes_audit[];
+extern const struct otw_route otw_routes_openapi[];
 
 /* Every route table the dispatcher serves, NULL-terminated (server.c). */
 extern const struct otw_route *const otw_route_tables[];

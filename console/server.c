@@ -131,6 +131,7 @@ const struct otw_route *const otw_route_tables[] = {
 	otw_routes_audit,
 	otw_routes_inv,
 	otw_routes_alert,
+	otw_routes_openapi,
 	NULL,
 };
 
@@ -186,6 +187,13 @@ static bool read_body(struct otw_req *r)
 		got += (size_t)n;
 	}
 	buf[got] = '\0';
+	/* a \u0000 would cut a C string short after parsing ("a\u0000b"
+	 * read as "a"): no field of this API needs one */
+	if (got == (size_t)len && (strstr(buf, "\\u0000") || strstr(buf, "\\U0000"))) {
+		free(buf);
+		otw_reply_error(r, 400, "NUL characters (\\u0000) are not accepted");
+		return false;
+	}
 	if (got != (size_t)len || (r->body = cJSON_ParseWithLength(buf, got)) == NULL ||
 	    !cJSON_IsObject(r->body)) {
 		free(buf);

@@ -8,7 +8,7 @@ CSRF; bad bodies (400/411/413/415) change nothing; lockout; paging against
 `otwatch inventory --json`; sign-out.
 usage: test_console.py OTWATCH
 """
-import http.client, json, os, socket, ssl, subprocess, sys
+import http.client, json, os, re, socket, ssl, subprocess, sys, urllib.parse
 
 from consolefix import Console
 
@@ -69,7 +69,9 @@ MATRIX = [
     ("GET", "/api/v1/devices", 1), ("GET", "/api/v1/connections", 1),
     ("GET", "/api/v1/operations", 1), ("GET", "/api/v1/health", 1),
     ("GET", "/api/v1/users", 3), ("POST", "/api/v1/users", 3),
-    ("DELETE", "/api/v1/users/nobody", 3),
+    ("DELETE", "/api/v1/users/nobody", 3), ("PATCH", "/api/v1/users/nobody", 3),
+    ("GET", "/api/v1/tokens", 3), ("POST", "/api/v1/tokens", 3), ("DELETE", "/api/v1/tokens/nobody", 3),
+    ("GET", "/api/v1/audit", 3), ("GET", "/api/v1/openapi.json", 1), ("POST", "/api/v1/session", 0),
     ("GET", "/api/v1/alerts", 1), ("GET", "/api/v1/alerts/999999", 1),
     ("POST", "/api/v1/alerts/999999", 2),
 ]
@@ -112,9 +114,6 @@ def run(port, pw, users, db):
         check(True, "TLS 1.1 refused")
 
     anon = Client(port)
-    for m, p, role in MATRIX:
-        st, _, _ = anon.req(m, p, {} if m == "POST" else None)
-        check(st == 401, "%s %s without a session -> 401 (got %d)" % (m, p, st))
     st, js, _ = anon.req("GET", "/api/v1/nope")
     check(st == 404 and js and "error" in js, "unknown endpoint -> 404 with a JSON error")
 
@@ -123,6 +122,8 @@ def run(port, pw, users, db):
         c = Client(port)
         check(c.login(u, pw[role]) == 200, "%s signs in" % role)
         clients[role] = c
+    walk_openapi(port, clients)
+    hostile_input(port, clients["admin"])
     for role, c in clients.items():
         for m, p, need in MATRIX:
             if m == "DELETE" and p == "/api/v1/session":
@@ -224,6 +225,89 @@ def run(port, pw, users, db):
     check(r.status == 200 and b"app.js" in body, "UI index served")
     check("default-src 'self'" in (r.getheader("Content-Security-Policy") or ""), "CSP header")
     conn.close()
+
+def sample(path):
+    return re.sub(r"\{[^}]+\}", "nobody", path)
+
+def walk_openapi(port, clients):
+    """Every operation of the served OpenAPI document: 401 without a
+    session, 403 below its role, 403 without CSRF when it changes state,
+    and routed (never "no such endpoint"). The hand-written MATRIX must
+    agree with the document's roles, so neither drifts alone."""
+    st, doc, _ = clients["readonly"].req("GET", "/api/v1/openapi.json")
+    check(st == 200 and doc["openapi"].startswith("3."), "OpenAPI 3 document served (got %d)" % st)
+    ops = [(m.upper(), p, ROLE_OF[o["x-otw-role"]]) for p, item in doc["paths"].items() for m, o in item.items()]
+    check(len(ops) >= 18, "document lists %d operations" % len(ops))
+    check(all(o.get("summary") and o.get("responses") for it in doc["paths"].values() for o in it.values()),
+          "every operation has a summary and responses")
+    doc_ops = {(m, sample(p)): r for m, p, r in ops}
+    for m, p, role in MATRIX:
+        key = (m, re.sub(r"/(nobody|999999)$", "/nobody", p))
+        check(doc_ops.get(key) == role, "MATRIX %s %s role %d == document's %s" % (m, p, role, doc_ops.get(key)))
+    anon = Client(port)
+    for m, p, need in ops:
+        url = sample(p)
+        body = {} if m in ("POST", "PUT", "PATCH") else None
+        if need == 0:
+            continue
+        st, js, _ = anon.req(m, url, body)
+        check(st == 401 and js and js.get("error"), "%s %s without a session -> 401 (got %d)" % (m, p, st))
+        for role, level in ROLES.items():
+            if level < need:
+                st, _, _ = clients[role].req(m, url, body)
+                check(st == 403, "%s %s as %s -> 403 (got %d)" % (m, p, role, st))
+        top = clients["admin"]
+        if m != "GET":
+            st, js, _ = top.req(m, url, body, csrf=False)
+            check(st == 403 and "CSRF" in js["error"], "%s %s without X-CSRF-Token -> 403 (got %d)" % (m, p, st))
+        else:
+            st, js, _ = top.req(m, url)
+        check(not (st == 404 and js and js.get("error") == "no such endpoint"),
+              "%s %s is routed (got %d)" % (m, p, st))
+
+INJECT = ["' OR 1=1 --", "<script>alert(1)</script>", "../../etc/passwd", "a\u0000b", "%00",
+          "${jndi:ldap://127.0.0.1/x}", "A" * 5000, "admin\r\nX-Injected: 1"]
+FIELDS = ["username", "password", "name", "role", "action", "note", "sensor_name", "mgmt_address",
+          "interfaces", "timezone", "proxy", "mode", "payload", "signature"]
+
+def snapshot(admin, ops):
+    """Every parameterless GET the admin can read (users, tokens, audit,
+    alerts, inventory, ...): what "nothing stored changed" compares."""
+    snap = {}
+    for m, p, _ in ops:
+        if m == "GET" and "{" not in p and p not in ("/api/v1/session",):
+            st, js, _ = admin.req("GET", p + ("?status=any&limit=1000" if p.endswith("alerts") else ""))
+            snap[p] = (st, json.dumps(js, sort_keys=True))
+    return snap
+
+def hostile_input(port, admin):
+    """Injection strings and oversized or malformed bodies on every
+    state-changing operation of the document -> a clear 4xx, and nothing
+    stored changes (every list the admin can read is byte-identical)."""
+    st, doc, _ = admin.req("GET", "/api/v1/openapi.json")
+    ops = [(m.upper(), p, ROLE_OF[o["x-otw-role"]]) for p, item in doc["paths"].items() for m, o in item.items()]
+    before = snapshot(admin, ops)
+    n = 0
+    for m, p, _ in ops:
+        if m == "GET" or (m, p) == ("DELETE", "/api/v1/session"):
+            continue
+        urls = [sample(p)] + ([re.sub(r"\{[^}]+\}", urllib.parse.quote(x[:200], safe=""), p) for x in INJECT]
+                              if "{" in p else [])
+        for url in urls:
+            tries = [dict(raw=b"{\"a\":\"" + b"x" * 70000 + b"\"}"), dict(raw=b"{not json"),
+                     dict(raw=b"[1]"), dict(raw=b"{}", ctype="text/plain")] if m != "DELETE" else [{}]
+            tries += [dict(body={f: x for f in FIELDS}) for x in INJECT] if m != "DELETE" else []
+            for kw in tries:
+                st, js, _ = admin.req(m, url, **kw)
+                n += 1
+                if not (400 <= st < 500 and js and js.get("error")):
+                    check(False, "%s %s %s -> clear 4xx (got %d %s)" % (m, url[:60], str(kw)[:60], st, js))
+    check(n > 50, "%d hostile requests sent" % n)
+    after = snapshot(admin, ops)
+    changed = [p for p in before if before[p] != after[p]]
+    check(not changed, "hostile requests changed nothing stored (%s)" % changed)
+
+ROLE_OF = {"none": 0, "readonly": 1, "analyst": 2, "admin": 3}
 
 def tokens_and_audit(port, clients, db):
     admin, an = clients["admin"], Client(port)
