@@ -50,6 +50,7 @@ static const char *reason(int status)
 	case 411: return "Length Required";
 	case 413: return "Payload Too Large";
 	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
 	case 423: return "Locked";
 	case 500: return "Internal Server Error";
 	default: return "Status";
@@ -131,6 +132,8 @@ const struct otw_route *const otw_route_tables[] = {
 	otw_routes_audit,
 	otw_routes_inv,
 	otw_routes_alert,
+	otw_routes_setup,
+	otw_routes_activation,
 	otw_routes_openapi,
 	NULL,
 };
