@@ -28,6 +28,7 @@ function el(tag, attrs = {}, ...kids) {
 
 function showLogin() {
   me = null;
+  setupDone = false;
   $('#app').hidden = true;
   $('#login').hidden = false;
   $('#login-user').focus();
@@ -187,8 +188,44 @@ async function tokensCard() {
     el('div', { class: 'toolbar' }, name, role, add), shown, err);
 }
 
+// First start: an admin sees this wizard until setup is complete.
+async function wizard(cur) {
+  const err = el('p', { class: 'error', role: 'alert' });
+  const field = (name, label, attrs = {}) => el('label', {}, label,
+    el('input', Object.assign({ name, value: cur[name] || '' }, attrs)));
+  const mode = el('select', { name: 'mode' }, ['local', 'managed', 'cloud'].map((m) =>
+    el('option', m === (cur.mode || 'local') ? { selected: '' } : {}, m)));
+  const form = el('form', { class: 'card wizard', id: 'wizard' },
+    el('h2', {}, 'Set up this sensor'),
+    el('p', { class: 'muted' }, 'Shown to administrators until the sensor is set up. Certificates are imported with "otwatch setup --cert import".'),
+    field('sensor_name', 'Sensor name', { required: '' }),
+    field('interfaces', 'Monitored interfaces (comma separated)', { required: '', placeholder: 'eth1,eth2' }),
+    field('mgmt_address', 'Management address (optional)', { placeholder: 'mgmt.example.org:443' }),
+    field('timezone', 'Time zone', { placeholder: 'UTC' }),
+    field('proxy', 'Proxy (optional)', { placeholder: 'http://proxy:3128' }),
+    el('label', {}, 'Mode', mode),
+    el('button', { type: 'submit' }, 'Finish setup'), err);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    err.textContent = '';
+    const body = {};
+    for (const i of form.querySelectorAll('input, select')) body[i.name] = i.value.trim();
+    if (!body.timezone) body.timezone = 'UTC';
+    try { await api('POST', '/setup', body); setupDone = true; route(); } catch (e) { err.textContent = e.message; }
+  });
+  return form;
+}
+let setupDone = false;
+
 async function route() {
   if (!me) return;
+  if (me.role === 'admin' && !setupDone) {
+    try {
+      const cur = await api('GET', '/setup');
+      setupDone = cur.complete;
+      if (!cur.complete) { $('#view').replaceChildren(await wizard(cur)); return; }
+    } catch (e) { /* fall through to the normal view */ }
+  }
   const name = (location.hash.replace(/^#\//, '') || 'overview').split('/')[0];
   const v = views[name] || views.overview;
   for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.dataset.view === name);
