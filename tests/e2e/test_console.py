@@ -72,6 +72,8 @@ MATRIX = [
     ("DELETE", "/api/v1/users/nobody", 3), ("PATCH", "/api/v1/users/nobody", 3),
     ("GET", "/api/v1/tokens", 3), ("POST", "/api/v1/tokens", 3), ("DELETE", "/api/v1/tokens/nobody", 3),
     ("GET", "/api/v1/audit", 3), ("GET", "/api/v1/openapi.json", 1), ("POST", "/api/v1/session", 0),
+    ("GET", "/api/v1/setup", 3), ("POST", "/api/v1/setup", 3),
+    ("GET", "/api/v1/activation", 1), ("POST", "/api/v1/activation", 3),
     ("GET", "/api/v1/alerts", 1), ("GET", "/api/v1/alerts/999999", 1),
     ("POST", "/api/v1/alerts/999999", 2),
 ]
