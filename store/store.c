@@ -214,6 +214,28 @@ int otw_store_raw_foreach_rev(struct otw_txn *txn, enum otw_db db,
 	return raw_walk(txn, db, true, fn, arg);
 }
 
+int otw_store_raw_foreach_from(struct otw_txn *txn, enum otw_db db,
+			       const void *key, size_t klen,
+			       otw_store_raw_fn fn, void *arg)
+{
+	MDB_cursor *cur;
+	MDB_val k = { klen, (void *)key }, v;
+	int rc;
+
+	if (mdb_cursor_open(txn->txn, txn->st->dbi[db], &cur) != 0)
+		return OTW_ESTORE;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		int r = fn(arg, k.mv_data, k.mv_size, v.mv_data, v.mv_size);
+		if (r != 0) {
+			mdb_cursor_close(cur);
+			return r;
+		}
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : OTW_ESTORE;
+}
+
 int otw_store_raw_del(struct otw_txn *txn, enum otw_db db, const void *key,
 		      size_t klen)
 {

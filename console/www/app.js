@@ -54,27 +54,34 @@ $('#login-form').addEventListener('submit', async (ev) => {
 });
 $('#logout').addEventListener('click', async () => { try { await api('DELETE', '/session'); } catch (e) {} showLogin(); });
 
-// A paged, searchable table over a list endpoint.
+// A paged, searchable table over a list endpoint. Where the API hands out
+// a "next" cursor (devices, unfiltered) Next follows it: one seek on the
+// server however deep the page; otherwise offset paging.
 function listView(title, path, cols) {
-  let offset = 0, q = '';
+  let offset = 0, q = '', next = null;
+  const cursors = [];
   const limit = 100;
   const body = el('tbody');
   const info = el('span', { class: 'muted' });
   const search = el('input', { type: 'search', placeholder: 'filter', 'aria-label': 'filter' });
-  const prev = el('button', { onclick: () => { offset = Math.max(0, offset - limit); load(); } }, 'Previous');
-  const next = el('button', { onclick: () => { offset += limit; load(); } }, 'Next');
+  const prevB = el('button', { onclick: () => { offset = Math.max(0, offset - limit); cursors.pop(); load(); } }, 'Previous');
+  const nextB = el('button', { onclick: () => { offset += limit; cursors.push(next); load(); } }, 'Next');
   let timer;
-  search.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(() => { q = search.value; offset = 0; load(); }, 250); });
+  search.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(() => { q = search.value; offset = 0; cursors.length = 0; load(); }, 250); });
   async function load() {
-    const d = await api('GET', `${path}?offset=${offset}&limit=${limit}&q=${encodeURIComponent(q)}`);
+    const after = cursors.length ? cursors[cursors.length - 1] : null;
+    const d = await api('GET', after && !q ? `${path}?after=${after}&limit=${limit}`
+      : `${path}?offset=${offset}&limit=${limit}&q=${encodeURIComponent(q)}`);
+    next = d.next || null;
     body.replaceChildren(...d.items.map((it) => el('tr', {}, cols.map((c) => el('td', {}, c.f(it))))));
+    performance.mark('otw:list:' + title.toLowerCase());
     info.textContent = d.total ? `${offset + 1}-${Math.min(offset + limit, d.total)} of ${d.total}` : 'none';
-    prev.disabled = offset === 0;
-    next.disabled = offset + limit >= d.total;
+    prevB.disabled = offset === 0;
+    nextB.disabled = offset + limit >= d.total;
   }
   load();
   return el('section', { class: 'card' }, el('h2', {}, title),
-    el('div', { class: 'toolbar' }, search, prev, next, info),
+    el('div', { class: 'toolbar' }, search, prevB, nextB, info),
     el('table', { 'data-list': title.toLowerCase() }, el('thead', {}, el('tr', {}, cols.map((c) => el('th', {}, c.h)))), body));
 }
 
