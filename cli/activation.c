@@ -16,6 +16,7 @@
 #include "otw_num.h"
 #include "setting.h"
 #include "store.h"
+#include "withstore.h"
 
 static void usage(FILE *f)
 {
@@ -52,30 +53,6 @@ static char *slurp(const char *path, size_t max, size_t *len)
 	if (f != stdin)
 		fclose(f);
 	return b;
-}
-
-/* open the store, run fn in a write txn, commit on 0 */
-static int with_store(const char *db, bool write,
-		      int (*fn)(struct otw_txn *, void *), void *arg)
-{
-	struct otw_store *st;
-	struct otw_txn *txn;
-	int rc;
-
-	if ((rc = otw_store_open(db, 0, 0, &st)) != 0) {
-		fprintf(stderr, "otwatch activation: cannot open the store %s: %s\n", db,
-			otw_strerror(rc));
-		return 1;
-	}
-	if ((rc = otw_store_txn_begin(st, write, &txn)) == 0) {
-		rc = fn(txn, arg);
-		if (rc == 0 && write)
-			rc = otw_store_txn_commit(txn) == 0 ? 0 : 1;
-		else
-			otw_store_txn_abort(txn);
-	}
-	otw_store_close(st);
-	return rc;
 }
 
 struct job {
@@ -248,12 +225,13 @@ int otw_cmd_activation(int argc, char **argv)
 				argv[optind], strerror(errno));
 			return 1;
 		}
-		rc = with_store(db, true, strcmp(sub, "trust") == 0 ? do_trust : do_apply, &j);
+		rc = otw_cli_with_store("activation", db, true,
+					strcmp(sub, "trust") == 0 ? do_trust : do_apply, &j);
 		free((char *)j.text);
-		return rc;
+		return rc < 0 ? 1 : rc;
 	}
 	if (strcmp(sub, "show") == 0 && optind == argc)
-		return with_store(db, false, do_show, NULL);
+		return otw_cli_with_store("activation", db, false, do_show, NULL) == 0 ? 0 : 1;
 	usage(stderr);
 	return 2;
 }

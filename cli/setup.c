@@ -17,6 +17,7 @@
 #include "otw_ipc-t.h"
 #include "setup.h"
 #include "store.h"
+#include "withstore.h"
 
 static void usage(FILE *f)
 {
@@ -41,6 +42,26 @@ static int set(char *dst, size_t cap, const char *v, const char *what)
 	return 0;
 }
 
+struct job {
+	const struct otw_setup *s;
+	const char *pub;  /* trusted activation key PEM, or NULL */
+	char *err;        /* 512 bytes */
+};
+
+static int setup_job(struct otw_txn *txn, void *arg)
+{
+	struct job *j = arg;
+	char detail[160];
+	int rc;
+
+	if ((rc = otw_setup_save(txn, j->s)) != 0 ||
+	    (j->pub && (rc = otw_act_trust(txn, j->pub, j->err, 512)) != 0))
+		return rc;
+	snprintf(detail, sizeof(detail), "via=cli mode=%s cert=%s%s", j->s->mode, j->s->cert,
+		 j->pub ? " activation-key=installed" : "");
+	return otw_store_audit_log(txn, "cli", "setup.complete", j->s->sensor_name, detail);
+}
+
 int otw_cmd_setup(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -63,8 +84,6 @@ int otw_cmd_setup(int argc, char **argv)
 	const char *db = OTW_STORE_DIR_DEFAULT, *certf = NULL, *keyf = NULL, *caf = NULL;
 	const char *cert = "self-signed", *actkey = NULL, *why;
 	char err[512], pem[4096], *pub = NULL;
-	struct otw_store *st;
-	struct otw_txn *txn;
 	int ch, rc = 0;
 
 	optind = 1;
@@ -129,28 +148,14 @@ int otw_cmd_setup(int argc, char **argv)
 		free(pub);
 		return 1;
 	}
-	if ((rc = otw_store_open(db, 0, 0, &st)) != 0) {
-		fprintf(stderr, "otwatch setup: cannot open the store %s: %s\n", db, otw_strerror(rc));
-		free(pub);
-		return 1;
-	}
-	if ((rc = otw_store_txn_begin(st, true, &txn)) == 0) {
+	{
+		struct job j = { &s, pub, err };
 		err[0] = '\0';
-		if ((rc = otw_setup_save(txn, &s)) == 0 && pub != NULL)
-			rc = otw_act_trust(txn, pub, err, sizeof(err));
-		if (rc == 0) {
-			char detail[160];
-			snprintf(detail, sizeof(detail), "via=cli mode=%s cert=%s%s", s.mode, s.cert,
-				 pub ? " activation-key=installed" : "");
-			rc = otw_store_audit_log(txn, "cli", "setup.complete", s.sensor_name, detail);
-		}
-		if (rc == 0)
-			rc = otw_store_txn_commit(txn);
-		else
-			otw_store_txn_abort(txn);
+		rc = otw_cli_with_store("setup", db, true, setup_job, &j);
 	}
-	otw_store_close(st);
 	free(pub);
+	if (rc == 1)
+		return 1; /* said */
 	if (rc != 0) {
 		fprintf(stderr, "otwatch setup: %s\n", err[0] ? err : otw_strerror(rc));
 		return 1;

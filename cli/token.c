@@ -11,6 +11,7 @@
 #include "otw_err.h"
 #include "otw_ipc-t.h"
 #include "store.h"
+#include "withstore.h"
 #include "token.h"
 #include "user.h"
 
@@ -35,6 +36,29 @@ static int print_one(void *arg, const struct otw_token *t)
 	return 0;
 }
 
+struct job {
+	const char *sub, *name;
+	uint8_t role;
+	char *secret;
+};
+
+static int token_job(struct otw_txn *txn, void *arg)
+{
+	struct job *j = arg;
+	char detail[32];
+	int rc;
+
+	if (strcmp(j->sub, "list") == 0)
+		return otw_token_foreach(txn, print_one, NULL);
+	snprintf(detail, sizeof(detail), "role=%s via=cli", j->role ? otw_role_name(j->role) : "-");
+	rc = strcmp(j->sub, "add") == 0 ? otw_token_add(txn, j->name, j->role, "cli", j->secret)
+					: otw_token_del(txn, j->name);
+	if (rc == 0)
+		rc = otw_store_audit_log(txn, "cli", strcmp(j->sub, "add") == 0 ? "token.add" : "token.delete",
+					 j->name, detail);
+	return rc;
+}
+
 int otw_cmd_console_token(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -45,8 +69,6 @@ int otw_cmd_console_token(int argc, char **argv)
 	};
 	const char *db = OTW_STORE_DIR_DEFAULT, *role = NULL, *sub, *name = NULL;
 	char secret[OTW_TOKEN_LEN + 1] = "";
-	struct otw_store *st;
-	struct otw_txn *txn;
 	unsigned r = 0;
 	int ch, rc;
 
@@ -75,33 +97,12 @@ int otw_cmd_console_token(int argc, char **argv)
 		fprintf(stderr, "otwatch console token add: --role admin|analyst|readonly is required\n");
 		return 2;
 	}
-	if ((rc = otw_store_open(db, 0, 0, &st)) != 0) {
-		fprintf(stderr, "otwatch console token: cannot open the store %s: %s\n", db,
-			otw_strerror(rc));
-		return 1;
+	{
+		struct job j = { sub, name, (uint8_t)r, secret };
+		rc = otw_cli_with_store("console token", db, strcmp(sub, "list") != 0, token_job, &j);
 	}
-	if ((rc = otw_store_txn_begin(st, strcmp(sub, "list") != 0, &txn)) == 0) {
-		if (strcmp(sub, "list") == 0) {
-			rc = otw_token_foreach(txn, print_one, NULL);
-			otw_store_txn_abort(txn);
-		} else {
-			char detail[32];
-			snprintf(detail, sizeof(detail), "role=%s via=cli",
-				 r ? otw_role_name(r) : "-");
-			rc = strcmp(sub, "add") == 0
-				     ? otw_token_add(txn, name, (uint8_t)r, "cli", secret)
-				     : otw_token_del(txn, name);
-			if (rc == 0)
-				rc = otw_store_audit_log(txn, "cli",
-							 strcmp(sub, "add") == 0 ? "token.add" : "token.delete",
-							 name, detail);
-			if (rc == 0)
-				rc = otw_store_txn_commit(txn);
-			else
-				otw_store_txn_abort(txn);
-		}
-	}
-	otw_store_close(st);
+	if (rc == 1)
+		return 1; /* said */
 	if (rc != 0) {
 		fprintf(stderr, "otwatch console token %s: %s\n", sub,
 			rc == -EEXIST   ? "a token of that name exists" :

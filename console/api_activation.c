@@ -97,15 +97,9 @@ static void activation_post(struct otw_req *r)
 	}
 	snprintf(detail, sizeof(detail), "mode=%s site=%s zone=%s key=%s", d.mode, d.site, d.zone,
 		 d.key_id);
-	if ((rc = otw_audit_log(r, txn, NULL, "activation.apply", d.sensor_name, detail)) != 0) {
-		otw_store_txn_abort(txn);
-		otw_reply_error(r, 500, otw_strerror(rc));
+	rc = otw_audit_log(r, txn, NULL, "activation.apply", d.sensor_name, detail);
+	if (!otw_txn_done(r, txn, rc, NULL))
 		return;
-	}
-	if ((rc = otw_store_txn_commit(txn)) != 0) {
-		otw_reply_error(r, 500, otw_strerror(rc));
-		return;
-	}
 	activation_get(r);
 }
 

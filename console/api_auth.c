@@ -143,24 +143,14 @@ static int user_one(void *arg, const struct otw_store_user *u)
 	return 0;
 }
 
+static int users_walk(struct otw_txn *txn, cJSON *arr)
+{
+	return otw_store_user_foreach(txn, user_one, arr);
+}
+
 static void users_get(struct otw_req *r)
 {
-	struct otw_txn *txn;
-	cJSON *arr = cJSON_CreateArray(), *o;
-	int rc;
-
-	if ((rc = otw_store_txn_begin(r->c->st, false, &txn)) == 0) {
-		rc = otw_store_user_foreach(txn, user_one, arr);
-		otw_store_txn_abort(txn);
-	}
-	if (rc != 0) {
-		cJSON_Delete(arr);
-		otw_reply_error(r, 500, otw_strerror(rc));
-		return;
-	}
-	o = cJSON_CreateObject();
-	cJSON_AddItemToObject(o, "items", arr);
-	otw_reply_json(r, 200, o);
+	otw_reply_items(r, users_walk);
 }
 
 static void users_post(struct otw_req *r)
@@ -207,16 +197,10 @@ static void users_post(struct otw_req *r)
 	{
 		char detail[32];
 		snprintf(detail, sizeof(detail), "role=%s", otw_role_name(u.role));
-		if ((rc = otw_store_user_put(txn, &u)) != 0 ||
-		    (rc = otw_audit_log(r, txn, NULL, "user.add", name, detail)) != 0) {
-			otw_store_txn_abort(txn);
-			otw_reply_error(r, 500, otw_strerror(rc));
+		if ((rc = otw_store_user_put(txn, &u)) == 0)
+			rc = otw_audit_log(r, txn, NULL, "user.add", name, detail);
+		if (!otw_txn_done(r, txn, rc, NULL))
 			return;
-		}
-	}
-	if ((rc = otw_store_txn_commit(txn)) != 0) {
-		otw_reply_error(r, 500, otw_strerror(rc));
-		return;
 	}
 	{
 		cJSON *o = cJSON_CreateObject();
@@ -224,23 +208,6 @@ static void users_post(struct otw_req *r)
 		cJSON_AddStringToObject(o, "role", otw_role_name(u.role));
 		otw_reply_json(r, 201, o);
 	}
-}
-
-/* Commit txn, or abort it when rc is already an error; replies 500 on
- * failure. true when committed. */
-static bool finish(struct otw_req *r, struct otw_txn *txn, int rc)
-{
-	if (rc != 0) {
-		otw_store_txn_abort(txn);
-		otw_reply_error(r, rc == OTW_ENOTFOUND ? 404 : 500,
-				rc == OTW_ENOTFOUND ? "no such user" : otw_strerror(rc));
-		return false;
-	}
-	if ((rc = otw_store_txn_commit(txn)) != 0) {
-		otw_reply_error(r, 500, otw_strerror(rc));
-		return false;
-	}
-	return true;
 }
 
 static void users_delete(struct otw_req *r)
@@ -258,7 +225,7 @@ static void users_delete(struct otw_req *r)
 	}
 	if ((rc = otw_store_user_del(txn, r->rest)) == 0)
 		rc = otw_audit_log(r, txn, NULL, "user.delete", r->rest, NULL);
-	if (!finish(r, txn, rc))
+	if (!otw_txn_done(r, txn, rc, "no such user"))
 		return;
 	otw_sess_drop_user(r->c->sess, r->rest);
 	otw_reply_json(r, 204, NULL);
@@ -293,7 +260,7 @@ static void users_patch(struct otw_req *r)
 		if ((rc = otw_store_user_put(txn, &u)) == 0)
 			rc = otw_audit_log(r, txn, NULL, "user.role", r->rest, detail);
 	}
-	if (!finish(r, txn, rc))
+	if (!otw_txn_done(r, txn, rc, "no such user"))
 		return;
 	otw_sess_drop_user(r->c->sess, r->rest);
 	{

@@ -74,16 +74,10 @@ static void setup_post(struct otw_req *r)
 	}
 	snprintf(detail, sizeof(detail), "mode=%s interfaces=%.60s%s", s.mode, s.interfaces,
 		 was_complete ? " (changed)" : "");
-	if ((rc = otw_setup_save(txn, &s)) != 0 ||
-	    (rc = otw_audit_log(r, txn, NULL, "setup.complete", s.sensor_name, detail)) != 0) {
-		otw_store_txn_abort(txn);
-		otw_reply_error(r, 500, otw_strerror(rc));
+	if ((rc = otw_setup_save(txn, &s)) == 0)
+		rc = otw_audit_log(r, txn, NULL, "setup.complete", s.sensor_name, detail);
+	if (!otw_txn_done(r, txn, rc, NULL))
 		return;
-	}
-	if ((rc = otw_store_txn_commit(txn)) != 0) {
-		otw_reply_error(r, 500, otw_strerror(rc));
-		return;
-	}
 	setup_get(r);
 }
 

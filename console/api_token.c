@@ -26,24 +26,14 @@ static int token_one(void *arg, const struct otw_token *t)
 	return 0;
 }
 
+static int tokens_walk(struct otw_txn *txn, cJSON *arr)
+{
+	return otw_token_foreach(txn, token_one, arr);
+}
+
 static void tokens_get(struct otw_req *r)
 {
-	cJSON *arr = cJSON_CreateArray(), *o;
-	struct otw_txn *txn;
-	int rc;
-
-	if ((rc = otw_store_txn_begin(r->c->st, false, &txn)) == 0) {
-		rc = otw_token_foreach(txn, token_one, arr);
-		otw_store_txn_abort(txn);
-	}
-	if (rc != 0) {
-		cJSON_Delete(arr);
-		otw_reply_error(r, 500, otw_strerror(rc));
-		return;
-	}
-	o = cJSON_CreateObject();
-	cJSON_AddItemToObject(o, "items", arr);
-	otw_reply_json(r, 200, o);
+	otw_reply_items(r, tokens_walk);
 }
 
 static void tokens_post(struct otw_req *r)
@@ -74,17 +64,15 @@ static void tokens_post(struct otw_req *r)
 		otw_reply_error(r, 500, otw_strerror(rc));
 		return;
 	}
-	if ((rc = otw_token_add(txn, jn->valuestring, (uint8_t)role, by, secret)) != 0 ||
-	    (rc = otw_audit_log(r, txn, NULL, "token.add", jn->valuestring, detail)) != 0) {
+	if ((rc = otw_token_add(txn, jn->valuestring, (uint8_t)role, by, secret)) == -EEXIST) {
 		otw_store_txn_abort(txn);
-		otw_reply_error(r, rc == -EEXIST ? 409 : 500,
-				rc == -EEXIST ? "a token of that name exists" : otw_strerror(rc));
+		otw_reply_error(r, 409, "a token of that name exists");
 		return;
 	}
-	if ((rc = otw_store_txn_commit(txn)) != 0) {
-		otw_reply_error(r, 500, otw_strerror(rc));
+	if (rc == 0)
+		rc = otw_audit_log(r, txn, NULL, "token.add", jn->valuestring, detail);
+	if (!otw_txn_done(r, txn, rc, NULL))
 		return;
-	}
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "name", jn->valuestring);
 	cJSON_AddStringToObject(o, "role", otw_role_name(role));
@@ -102,17 +90,10 @@ static void tokens_delete(struct otw_req *r)
 		otw_reply_error(r, 500, otw_strerror(rc));
 		return;
 	}
-	if ((rc = otw_token_del(txn, r->rest)) != 0 ||
-	    (rc = otw_audit_log(r, txn, NULL, "token.delete", r->rest, NULL)) != 0) {
-		otw_store_txn_abort(txn);
-		otw_reply_error(r, rc == OTW_ENOTFOUND ? 404 : 500,
-				rc == OTW_ENOTFOUND ? "no such token" : otw_strerror(rc));
+	if ((rc = otw_token_del(txn, r->rest)) == 0)
+		rc = otw_audit_log(r, txn, NULL, "token.delete", r->rest, NULL);
+	if (!otw_txn_done(r, txn, rc, "no such token"))
 		return;
-	}
-	if ((rc = otw_store_txn_commit(txn)) != 0) {
-		otw_reply_error(r, 500, otw_strerror(rc));
-		return;
-	}
 	otw_reply_json(r, 204, NULL);
 }
 

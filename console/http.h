@@ -61,6 +61,14 @@ unsigned otw_query_uint(const struct otw_req *r, const char *name,
 bool otw_query_str(const struct otw_req *r, const char *name, char *buf,
 		   size_t len);
 
+/* End a write txn: with rc != 0 abort it and reply (404 notfound when rc
+ * is OTW_ENOTFOUND and notfound is given, else 500); else commit (500 on
+ * failure). true when committed: the caller then sends its reply. */
+bool otw_txn_done(struct otw_req *r, struct otw_txn *txn, int rc,
+		  const char *notfound);
+/* Reply {"items": [...]} filled by fn in a read txn (500 on error). */
+void otw_reply_items(struct otw_req *r, int (*fn)(struct otw_txn *, cJSON *));
+
 uint64_t otw_now_ns(void);
 /* Audit line for a change (stderr, key=value) only; api_alert.c's own. */
 void otw_audit(const struct otw_req *r, const char *action, const char *object);

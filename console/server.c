@@ -93,6 +93,44 @@ void otw_reply_error(struct otw_req *r, int status, const char *msg)
 	otw_reply_json(r, status, o);
 }
 
+bool otw_txn_done(struct otw_req *r, struct otw_txn *txn, int rc,
+		  const char *notfound)
+{
+	if (rc != 0) {
+		otw_store_txn_abort(txn);
+		if (rc == OTW_ENOTFOUND && notfound != NULL)
+			otw_reply_error(r, 404, notfound);
+		else
+			otw_reply_error(r, 500, otw_strerror(rc));
+		return false;
+	}
+	if ((rc = otw_store_txn_commit(txn)) != 0) {
+		otw_reply_error(r, 500, otw_strerror(rc));
+		return false;
+	}
+	return true;
+}
+
+void otw_reply_items(struct otw_req *r, int (*fn)(struct otw_txn *, cJSON *))
+{
+	cJSON *arr = cJSON_CreateArray(), *o;
+	struct otw_txn *txn;
+	int rc;
+
+	if ((rc = otw_store_txn_begin(r->c->st, false, &txn)) == 0) {
+		rc = fn(txn, arr);
+		otw_store_txn_abort(txn);
+	}
+	if (rc != 0) {
+		cJSON_Delete(arr);
+		otw_reply_error(r, 500, otw_strerror(rc));
+		return;
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddItemToObject(o, "items", arr);
+	otw_reply_json(r, 200, o);
+}
+
 bool otw_query_str(const struct otw_req *r, const char *name, char *buf,
 		   size_t len)
 {
