@@ -88,6 +88,7 @@ extern const struct otw_route otw_routes_audit[];
 extern const struct otw_route otw_routes_openapi[];
 extern const struct otw_route otw_routes_activation[];
 extern const struct otw_route otw_routes_setup[];
+extern const struct otw_route otw_routes_map[];
 
 /* Every route table the dispatcher serves, NULL-terminated (server.c). */
 extern const struct otw_route *const otw_route_tables[];

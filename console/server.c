@@ -170,6 +170,7 @@ const struct otw_route *const otw_route_tables[] = {
 	otw_routes_audit,
 	otw_routes_inv,
 	otw_routes_alert,
+	otw_routes_map,
 	otw_routes_setup,
 	otw_routes_activation,
 	otw_routes_openapi,

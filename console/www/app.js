@@ -175,6 +175,115 @@ const views = {
   },
 };
 
+// Device map: devices grouped by subnet (/24, IPv6 /64), clusters on a
+// grid, devices on a sunflower spiral in their cluster; edges are summed
+// connections. One canvas, one path per layer: thousands of nodes and
+// tens of thousands of edges redraw in a frame. Drag pans, wheel zooms.
+function subnetOf(ip) {
+  if (!ip) return 'no IP';
+  if (ip.includes('.')) return ip.split('.').slice(0, 3).join('.') + '.0/24';
+  return ip.split(':').slice(0, 4).join(':') + '::/64';
+}
+function layoutMap(d) {
+  const groups = new Map(), byIp = new Map();
+  d.nodes.forEach((n, i) => {
+    const key = subnetOf((n.ips || [])[0]);
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(i);
+    for (const ip of n.ips || []) byIp.set(ip, i);
+  });
+  const names = [...groups.keys()].sort();
+  const cols = Math.ceil(Math.sqrt(names.length));
+  const cell = Math.max(...names.map((k) => 14 * Math.sqrt(groups.get(k).length))) * 2 + 60;
+  const pos = new Float32Array(d.nodes.length * 2), clusters = [];
+  names.forEach((k, gi) => {
+    const cx = (gi % cols) * cell, cy = Math.floor(gi / cols) * cell, ids = groups.get(k);
+    clusters.push({ name: k, x: cx, y: cy, r: 14 * Math.sqrt(ids.length) + 14, n: ids.length });
+    ids.forEach((id, j) => {  // golden-angle spiral: even density, no overlap
+      const r = 14 * Math.sqrt(j + 0.5), a = j * 2.39996;
+      pos[2 * id] = cx + r * Math.cos(a); pos[2 * id + 1] = cy + r * Math.sin(a);
+    });
+  });
+  const edges = [];
+  for (const [a, b, conns] of d.edges) {
+    const i = byIp.get(a), j = byIp.get(b);
+    if (i !== undefined && j !== undefined && i !== j) edges.push(i, j, conns);
+  }
+  return { pos, clusters, edges, cell, cols };
+}
+views.map = async function () {
+  const d = await api('GET', '/map?nodes=5000&edges=20000');
+  const L = layoutMap(d);
+  const canvas = el('canvas', { id: 'map', width: 1200, height: 640, 'aria-label': 'device map' });
+  const tip = el('div', { class: 'maptip', hidden: '' });
+  const info = el('span', { class: 'muted' }, `${d.nodes.length} devices, ${L.edges.length / 3} links, ${L.clusters.length} subnets` +
+    (d.truncated ? ' (capped)' : ''));
+  const ctx = canvas.getContext('2d');
+  const span = Math.max(1, Math.ceil(L.clusters.length / L.cols)) * L.cell;
+  let scale = Math.min(canvas.width / (L.cols * L.cell), canvas.height / span) || 1, ox = L.cell / 2 * scale, oy = L.cell / 2 * scale;
+  let frame = 0;
+  function draw() {
+    frame = 0;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    ctx.setTransform(scale, 0, 0, scale, ox, oy);
+    ctx.lineWidth = 1 / scale;
+    ctx.strokeStyle = 'rgba(63,182,168,0.18)';
+    ctx.beginPath();
+    for (let k = 0; k < L.edges.length; k += 3) {
+      const i = L.edges[k], j = L.edges[k + 1];
+      ctx.moveTo(L.pos[2 * i], L.pos[2 * i + 1]); ctx.lineTo(L.pos[2 * j], L.pos[2 * j + 1]);
+    }
+    ctx.stroke();
+    ctx.strokeStyle = '#263442';
+    for (const c of L.clusters) { ctx.beginPath(); ctx.arc(c.x, c.y, c.r, 0, 6.2832); ctx.stroke(); }
+    ctx.fillStyle = '#dce6ee';
+    const s = Math.max(2, 3 / scale);
+    ctx.beginPath();
+    for (let i = 0; i < d.nodes.length; i++) ctx.rect(L.pos[2 * i] - s / 2, L.pos[2 * i + 1] - s / 2, s, s);
+    ctx.fill();
+    if (scale > 0.25) {
+      ctx.fillStyle = '#8aa0b3';
+      ctx.font = `${12 / scale}px system-ui`;
+      for (const c of L.clusters) ctx.fillText(`${c.name} (${c.n})`, c.x - c.r, c.y - c.r - 4 / scale);
+    }
+    canvas.dataset.drawn = String(Number(canvas.dataset.drawn || 0) + 1);
+  }
+  const redraw = () => { if (!frame) frame = requestAnimationFrame(draw); };
+  let drag = null;
+  // CSS may shrink the canvas: event pixels -> canvas pixels
+  const at = (e) => { const r = canvas.getBoundingClientRect(), k = canvas.width / r.width;
+    return [(e.clientX - r.left) * k, (e.clientY - r.top) * k, e.clientX - r.left, e.clientY - r.top]; };
+  canvas.addEventListener('mousedown', (e) => { const [x, y] = at(e); drag = { x: x - ox, y: y - oy }; });
+  window.addEventListener('mouseup', () => { drag = null; });
+  canvas.addEventListener('mousemove', (e) => {
+    const [px, py, cx, cy] = at(e);
+    if (drag) { ox = px - drag.x; oy = py - drag.y; redraw(); return; }
+    const x = (px - ox) / scale, y = (py - oy) / scale;
+    const c = L.clusters.find((k) => (k.x - x) ** 2 + (k.y - y) ** 2 < k.r ** 2);
+    let best = -1, bd = (8 / scale) ** 2;
+    if (c) for (let i = 0; i < d.nodes.length; i++) {  // only when over a cluster
+      const dd = (L.pos[2 * i] - x) ** 2 + (L.pos[2 * i + 1] - y) ** 2;
+      if (dd < bd) { bd = dd; best = i; }
+    }
+    tip.hidden = best < 0;
+    if (best >= 0) {
+      const n = d.nodes[best];
+      tip.textContent = [(n.ips || []).join(', '), n.mac, n.vendor, n.model].filter(Boolean).join(' · ');
+      tip.style.left = `${cx + 12}px`; tip.style.top = `${cy + 12}px`;
+    }
+  });
+  canvas.addEventListener('wheel', (e) => {
+    e.preventDefault();
+    const [mx, my] = at(e);
+    const f = Math.exp(-e.deltaY * 0.0015);
+    ox = mx - (mx - ox) * f; oy = my - (my - oy) * f; scale *= f; redraw();
+  }, { passive: false });
+  draw();
+  return el('section', { class: 'card' }, el('h2', {}, 'Device map'), el('div', { class: 'toolbar' }, info,
+    el('span', { class: 'muted' }, 'drag to pan, wheel to zoom')), el('div', { class: 'mapwrap' }, canvas, tip));
+};
+
 // API tokens (admin): the secret is shown once, right after it is made.
 async function tokensCard() {
   const d = await api('GET', '/tokens');

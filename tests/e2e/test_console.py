@@ -72,7 +72,7 @@ MATRIX = [
     ("DELETE", "/api/v1/users/nobody", 3), ("PATCH", "/api/v1/users/nobody", 3),
     ("GET", "/api/v1/tokens", 3), ("POST", "/api/v1/tokens", 3), ("DELETE", "/api/v1/tokens/nobody", 3),
     ("GET", "/api/v1/audit", 3), ("GET", "/api/v1/openapi.json", 1), ("POST", "/api/v1/session", 0),
-    ("GET", "/api/v1/setup", 3), ("POST", "/api/v1/setup", 3),
+    ("GET", "/api/v1/setup", 3), ("POST", "/api/v1/setup", 3), ("GET", "/api/v1/map", 1),
     ("GET", "/api/v1/activation", 1), ("POST", "/api/v1/activation", 3),
     ("GET", "/api/v1/alerts", 1), ("GET", "/api/v1/alerts/999999", 1),
     ("POST", "/api/v1/alerts/999999", 2),
@@ -193,6 +193,13 @@ def run(port, pw, users, db):
         check(st == 400, "bad cursor %r -> 400 (got %d)" % (bad[:12], st))
     st, js3, _ = clients["readonly"].req("GET", "/api/v1/devices?q=%s" % js["items"][0]["mac"])
     check(js3["total"] == 1, "filter by MAC finds one device")
+    st, mp, _ = clients["readonly"].req("GET", "/api/v1/map")
+    ips = {ip for n in mp["nodes"] for ip in n["ips"]}
+    check(st == 200 and len(mp["nodes"]) == n_dev and mp["edges"] and
+          all(e[0] in ips and e[1] in ips and e[2] >= 1 for e in mp["edges"]),
+          "map: every device, edges only between them (%d edges)" % len(mp.get("edges", [])))
+    st, mp2, _ = clients["readonly"].req("GET", "/api/v1/map?nodes=2&edges=1")
+    check(len(mp2["nodes"]) == 2 and len(mp2["edges"]) <= 1 and mp2["truncated"], "map caps nodes and edges")
     st, js4, _ = clients["readonly"].req("GET", "/api/v1/operations?q=modbus")
     check(st == 200 and js4["total"] > 0, "operations list has Modbus rows (%s)" % js4.get("total"))
 

@@ -119,6 +119,18 @@ def main():
         check(rows >= 5, "device table lists %s devices" % rows)
         b.screenshot(os.path.join(out, "03-devices.png"))
 
+        # the device map draws every device, grouped by subnet; wheel zooms
+        b.goto(url + "#/map")
+        b.wait_for("document.querySelector('#map') && document.querySelector('#map').dataset.drawn")
+        txt = b.eval("document.querySelector('.toolbar').textContent")
+        check(txt.startswith("%d devices" % rows) and "subnets" in txt and " 0 links" not in txt,
+              "map shows the %d devices and their links: %s" % (rows, txt))
+        n0 = b.eval("Number(document.querySelector('#map').dataset.drawn)")
+        b.eval("document.querySelector('#map').dispatchEvent(new WheelEvent('wheel', {deltaY: -200, clientX: 200, clientY: 300, bubbles: true}))")
+        b.wait_for("Number(document.querySelector('#map').dataset.drawn) > %d" % n0)
+        check(True, "wheel zoom redraws the map")
+        b.screenshot(os.path.join(out, "03b-map.png"))
+
         b.goto(url + "#/alerts")
         b.wait_for("document.querySelectorAll('table[data-list=alerts] tbody tr').length > 0")
         before = api_alerts(fx.port, fx)["total"]
