@@ -18,6 +18,7 @@ struct otw_console {
 	struct mg_context *ctx;
 	struct otw_store *st;
 	struct otw_sesstab *sess;
+	struct otw_ws *ws;          /* /api/v1/ws pushes (ws.h) */
 	char www[4096];
 	char pem[4096];
 	unsigned lock_failures;     /* failed sign-ins before a lockout */

@@ -17,6 +17,7 @@
 #include "otw_err.h"
 #include "otw_time.h"
 #include "token.h"
+#include "ws.h"
 
 #ifndef OTW_WWW_DIR
 #define OTW_WWW_DIR "/usr/local/share/otwatch/www"
@@ -453,6 +454,11 @@ int otw_console_start(const struct otw_console_conf *conf,
 		goto fail;
 	}
 	mg_set_request_handler(c->ctx, "/api/", api_handler, c);
+	if ((rc = otw_ws_start(c, &c->ws)) != 0) {
+		snprintf(err, errlen, "cannot start the WebSocket pusher: %s", otw_strerror(rc));
+		mg_stop(c->ctx);
+		goto fail;
+	}
 	*out = c;
 	return 0;
 fail:
@@ -466,7 +472,9 @@ void otw_console_stop(struct otw_console *c)
 {
 	if (c == NULL)
 		return;
+	otw_ws_stop(c->ws);
 	mg_stop(c->ctx);
+	otw_ws_free(c->ws);
 	otw_sess_destroy_table(c->sess);
 	otw_store_close(c->st);
 	free(c);

@@ -26,9 +26,32 @@ function el(tag, attrs = {}, ...kids) {
   return e;
 }
 
+// Live push (/api/v1/ws): counters every second, new alerts as stored.
+let ws = null;
+function livePush() {
+  if (ws) ws.close();
+  ws = new WebSocket(`wss://${location.host}/api/v1/ws`);
+  ws.onmessage = (ev) => {
+    const m = JSON.parse(ev.data);
+    if (m.type === 'tick') {
+      for (const e of document.querySelectorAll('[data-k]')) {
+        const [a, b] = e.dataset.k.split('.');
+        if (m[a] && m[a][b] !== undefined) e.textContent = String(m[a][b]);
+      }
+    } else if (m.type === 'alerts' && m.items.length) {
+      const toast = el('div', { class: 'toast', role: 'status' },
+        `${m.items.length} new alert${m.items.length > 1 ? 's' : ''}: ${m.items[0].title}`);
+      document.body.append(toast);
+      setTimeout(() => toast.remove(), 8000);
+      if ((location.hash || '').startsWith('#/alerts')) route();
+    }
+  };
+}
+
 function showLogin() {
   me = null;
   setupDone = false;
+  if (ws) { ws.close(); ws = null; }
   $('#app').hidden = true;
   $('#login').hidden = false;
   $('#login-user').focus();
@@ -40,6 +63,7 @@ async function showApp() {
   $('#who').textContent = `${me.username} (${me.role})`;
   for (const a of document.querySelectorAll('nav a[data-role]'))
     a.hidden = a.dataset.role === 'admin' && me.role !== 'admin';
+  livePush();
   route();
 }
 
@@ -89,10 +113,12 @@ const tags = (a) => (a || []).map((x) => el('span', { class: 'tag' }, x));
 const views = {
   async overview() {
     const h = await api('GET', '/health');
-    const t = (n, label) => el('div', { class: 'card tile' }, el('div', { class: 'n' }, String(n ?? 0)), el('div', { class: 'muted' }, label));
+    // data-k: the tick pushed over the WebSocket updates the tile in place
+    const t = (k, n, label) => el('div', { class: 'card tile' }, el('div', { class: 'n', 'data-k': k }, String(n ?? 0)), el('div', { class: 'muted' }, label));
     return el('section', {}, el('div', { class: 'tiles' },
-      t(h.records.device, 'devices'), t(h.records.conn, 'connections'), t(h.records.op, 'operation kinds'),
-      t(h.counters.events, 'events merged'), t(h.counters.msgs_lost, 'event messages lost')));
+      t('records.device', h.records.device, 'devices'), t('records.conn', h.records.conn, 'connections'),
+      t('records.op', h.records.op, 'operation kinds'),
+      t('counters.events', h.counters.events, 'events merged'), t('counters.msgs_lost', h.counters.msgs_lost, 'event messages lost')));
   },
   devices: () => listView('Devices', '/devices', [
     { h: 'MAC', f: (d) => d.mac }, { h: 'IP', f: (d) => (d.ips || []).join(', ') },

@@ -8,11 +8,12 @@ CSRF; bad bodies (400/411/413/415) change nothing; lockout; paging against
 `otwatch inventory --json`; sign-out.
 usage: test_console.py OTWATCH
 """
-import http.client, json, os, re, socket, ssl, subprocess, sys, urllib.parse
+import base64, http.client, json, os, re, socket, ssl, subprocess, sys, time, urllib.parse
 
 from consolefix import Console
 
 OTW = sys.argv[1]
+ALERTADD = sys.argv[2] if len(sys.argv) > 2 else None
 FAILS = []
 
 def check(cond, what):
@@ -240,6 +241,7 @@ def run(port, pw, users, db):
     check(st == 401, "old session after sign-out -> 401")
 
     tokens_and_audit(port, clients, db)
+    websocket_push(port, db)
 
     # the UI is served, with security headers
     conn = http.client.HTTPSConnection("127.0.0.1", port, context=ctx(), timeout=10)
@@ -410,6 +412,85 @@ def tokens_and_audit(port, clients, db):
     check(f["items"] and all(e["action"].startswith("token.") for e in f["items"]), "audit action filter")
 
 PW = {}
+
+class WS:
+    """A minimal WebSocket client (RFC 6455) over TLS: enough to read the
+    console's text frames. status is the handshake's HTTP status."""
+    def __init__(self, port, headers):
+        raw = socket.create_connection(("127.0.0.1", port), 10)
+        self.s = ctx().wrap_socket(raw)
+        self.s.settimeout(5)
+        key = base64.b64encode(os.urandom(16)).decode()
+        h = "".join("%s: %s\r\n" % kv for kv in headers.items())
+        self.s.sendall(("GET /api/v1/ws HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
+                        "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n%s\r\n"
+                        % (port, key, h)).encode())
+        self.buf = b""
+        while b"\r\n\r\n" not in self.buf:
+            d = self.s.recv(4096)
+            if not d:
+                break
+            self.buf += d
+        head, _, self.buf = self.buf.partition(b"\r\n\r\n")
+        try:
+            self.status = int(head.split()[1])
+        except (IndexError, ValueError):
+            self.status = 0
+
+    def _need(self, n):
+        while len(self.buf) < n:
+            d = self.s.recv(65536)
+            if not d:
+                raise EOFError
+            self.buf += d
+
+    def frame(self):
+        self._need(2)
+        op, ln = self.buf[0] & 15, self.buf[1] & 127
+        off = 2
+        if ln == 126:
+            self._need(4); ln = int.from_bytes(self.buf[2:4], "big"); off = 4
+        elif ln == 127:
+            self._need(10); ln = int.from_bytes(self.buf[2:10], "big"); off = 10
+        self._need(off + ln)
+        data, self.buf = self.buf[off:off + ln], self.buf[off + ln:]
+        return op, data
+
+    def until(self, pred, seconds=6):
+        """JSON messages until pred(msg) holds; None on close or timeout."""
+        end = time.time() + seconds
+        while time.time() < end:
+            try:
+                op, data = self.frame()
+            except (EOFError, OSError, socket.timeout):
+                return None
+            if op == 8:
+                return None
+            if op == 1:
+                m = json.loads(data)
+                if pred(m):
+                    return m
+        return None
+
+def websocket_push(port, db):
+    c = Client(port)
+    c.login("uanalyst", PW["analyst"])
+    w = WS(port, {})
+    check(w.status != 101, "WebSocket without a session refused (HTTP %d)" % w.status)
+    w = WS(port, {"Cookie": c.cookie, "Origin": "https://evil.example"})
+    check(w.status != 101, "WebSocket from another Origin refused (HTTP %d)" % w.status)
+    w = WS(port, {"Cookie": c.cookie, "Origin": "https://127.0.0.1:%d" % port})
+    check(w.status == 101, "signed-in WebSocket upgraded (HTTP %d)" % w.status)
+    t = w.until(lambda m: m["type"] == "tick")
+    check(t is not None and t["records"]["device"] > 0 and "last_alert" in t, "tick with records and counters")
+    if ALERTADD:
+        new = int(subprocess.run([ALERTADD, db, "WebSocket push test"], capture_output=True,
+                                 text=True, check=True).stdout)
+        m = w.until(lambda m: m["type"] == "alerts")
+        check(m is not None and [a["id"] for a in m["items"]] == [new] and
+              m["items"][0]["title"] == "WebSocket push test", "new alert %d pushed (%s)" % (new, m))
+    st, _, _ = c.req("DELETE", "/api/v1/session")
+    check(w.until(lambda m: False, 4) is None and st == 204, "sign-out ends the push")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -112,6 +112,14 @@ def main():
         check("uanalyst" in b.eval("document.querySelector('#who').textContent"), "analyst signed in")
         b.wait_for("document.querySelectorAll('.tile').length >= 4")
         b.screenshot(os.path.join(out, "02-overview.png"))
+        if len(sys.argv) > 3:  # a new alert is pushed to the open page
+            b.eval("document.querySelector('[data-k=\"records.device\"]').textContent = '-'")
+            b.wait_for("document.querySelector('[data-k=\"records.device\"]').textContent !== '-'")
+            check(True, "overview tiles refresh from the WebSocket tick")
+            subprocess.run([sys.argv[3], fx.db, "Pushed to the browser"], check=True, stdout=subprocess.DEVNULL)
+            b.wait_for("document.querySelector('.toast') && document.querySelector('.toast').textContent.includes('Pushed to the browser')")
+            check(True, "a new alert shows as a toast without reloading")
+            b.screenshot(os.path.join(out, "02b-alert-toast.png"))
 
         b.goto(url + "#/devices")
         b.wait_for("document.querySelectorAll('table[data-list=devices] tbody tr').length > 0")
