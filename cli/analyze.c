@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmds.h"
 #include "det.h"
@@ -416,6 +417,38 @@ static int an_save(struct otw_inv *inv, struct otw_det *det, const char *dir)
 	return rc == 0 ? 0 : -1;
 }
 
+/* "<dir>/evidence" of "<dir>/evidence/.analyze" (in place: cut at the
+ * last '/'; called on a copy). */
+static const char *evdir_of(const char *stage)
+{
+	static char d[4096];
+	char *slash;
+
+	snprintf(d, sizeof(d), "%s", stage);
+	if ((slash = strrchr(d, '/')) != NULL)
+		*slash = '\0';
+	return d;
+}
+
+/* Staged pcaps (by position) take the ids the store gave their alerts. */
+static void an_evidence_ids(const struct otw_det *det, const char *stage)
+{
+	uint32_t n;
+	const struct otw_alert *a = otw_det_alerts(det, &n);
+	char from[4200], to[4200];
+
+	for (uint32_t i = 0; i < n; i++) {
+		snprintf(from, sizeof(from), "%s/%u.pcap", stage, i + 1);
+		snprintf(to, sizeof(to), "%s/%llu.pcap", evdir_of(stage),
+			 (unsigned long long)a[i].id);
+		if (a[i].id != 0)
+			(void)rename(from, to);
+		else
+			(void)unlink(from);
+	}
+	(void)rmdir(stage);
+}
+
 static void an_usage(FILE *f)
 {
 	fprintf(f, "usage: otwatch analyze [--json | --events] [--max-flows N] [--store DIR]\n"
@@ -506,6 +539,8 @@ int otw_cmd_analyze(int argc, char **argv)
 	if (o.bench)
 		return an_bench(argv[optind], &o);
 
+	static char evstage[4096];
+
 	otw_engine_conf_default(&conf);
 	if (o.max_flows)
 		conf.max_flows = o.max_flows;
@@ -523,6 +558,18 @@ int otw_cmd_analyze(int argc, char **argv)
 			fprintf(stderr, "otwatch analyze: %s\n", otw_strerror(rc));
 			return 1;
 		}
+	}
+	if (o.evidence == NULL && o.store != NULL && sink.det != NULL) {
+		/* alert pcaps beside the store, as otw-baseline keeps them:
+		 * staged by position, renamed to their ids once saved */
+		snprintf(evstage, sizeof(evstage), "%s/evidence/.analyze", o.store);
+		if ((mkdir(o.store, 0750) == -1 && errno != EEXIST) ||
+		    (mkdir(evdir_of(evstage), 0750) == -1 && errno != EEXIST)) {
+			fprintf(stderr, "otwatch analyze: %s: %s\n", o.store, strerror(errno));
+			otw_det_destroy(sink.det);
+			return 1;
+		}
+		o.evidence = evstage;
 	}
 	if (o.evidence != NULL) {
 		if (sink.det == NULL) {
@@ -564,6 +611,8 @@ int otw_cmd_analyze(int argc, char **argv)
 		   now_s() - t0, o.json);
 	if (o.store != NULL && an_save(sink.inv, sink.det, o.store) != 0)
 		goto out;
+	if (evstage[0] != '\0')
+		an_evidence_ids(sink.det, evstage);
 	ret = 0;
 out:
 	otw_engine_destroy(eng);

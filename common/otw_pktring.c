@@ -96,11 +96,10 @@ static bool selected(const struct slot *s, const struct otw_pktring_sel *sel)
 		return false;
 	if (!otw_pkt_decode(s->data, s->caplen, &p) && p.l3 == OTW_L3_NONE)
 		return false;
-	if (is_end(&p, &sel->a, true))
-		return any || is_end(&p, &sel->b, false);
-	if (is_end(&p, &sel->a, false))
-		return any || is_end(&p, &sel->b, true);
-	return false;
+	/* either end each: a MAC endpoint may carry the IP it claims (ARP) */
+	if (!is_end(&p, &sel->a, true) && !is_end(&p, &sel->a, false))
+		return false;
+	return any || is_end(&p, &sel->b, true) || is_end(&p, &sel->b, false);
 }
 
 static uint8_t *le32(uint8_t *p, uint32_t v)

@@ -21,6 +21,7 @@ struct otw_console {
 	struct otw_ws *ws;          /* /api/v1/ws pushes (ws.h) */
 	char www[4096];
 	char pem[4096];
+	char evidence[4096];        /* <store>/evidence: alert pcaps */
 	unsigned lock_failures;     /* failed sign-ins before a lockout */
 	uint64_t lock_ns;           /* lockout length */
 };

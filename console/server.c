@@ -178,20 +178,46 @@ const struct otw_route *const otw_route_tables[] = {
 	NULL,
 };
 
+/* Route paths are literal, or end with '/' (a prefix), or hold "{name}"
+ * segments: one matches one non-empty segment, the last one also whatever
+ * follows. *rest is where the first parameter (or the prefix's tail)
+ * starts in path. */
 static bool path_match(const struct otw_route *rt, const char *path, const char **rest)
 {
-	size_t n = strlen(rt->path);
+	const char *p = rt->path, *q = path;
 
-	if (rt->path[n - 1] == '}')
-		n = (size_t)(strrchr(rt->path, '{') - rt->path);
-	if (rt->path[n - 1] == '/') {
-		if (strncmp(path, rt->path, n) != 0 || path[n] == '\0')
+	*rest = NULL;
+	for (;;) {
+		if (*p == '{') {
+			const char *end = strchr(p, '}');
+			size_t seg = strcspn(q, "/");
+			if (end == NULL || seg == 0)
+				return false;
+			if (*rest == NULL)
+				*rest = q;
+			if (end[1] == '\0')
+				return true;
+			p = end + 1;
+			q += seg;
+			continue;
+		}
+		if (*p == '\0') {
+			if (*rest == NULL)
+				*rest = "";
+			return *q == '\0';
+		}
+		if (*p == '/' && p[1] == '\0') { /* prefix route */
+			if (*q != '/' || q[1] == '\0')
+				return false;
+			if (*rest == NULL)
+				*rest = q + 1;
+			return true;
+		}
+		if (*p != *q)
 			return false;
-		*rest = path + n;
-		return true;
+		p++;
+		q++;
 	}
-	*rest = "";
-	return strcmp(path, rt->path) == 0;
 }
 
 static bool state_changing(const char *m)
@@ -412,6 +438,7 @@ int otw_console_start(const struct otw_console_conf *conf,
 	c->lock_failures = 5;
 	c->lock_ns = 15ull * 60 * 1000000000;
 	snprintf(c->www, sizeof(c->www), "%s", conf->www ? conf->www : OTW_WWW_DIR);
+	snprintf(c->evidence, sizeof(c->evidence), "%s/evidence", conf->db);
 	if ((rc = otw_store_open(conf->db, 0, 0, &c->st)) != 0) {
 		snprintf(err, errlen, "cannot open the store %s: %s", conf->db,
 			 otw_strerror(rc));

@@ -151,8 +151,9 @@ const views = {
         el('td', { title: `${a.description}\n\n${a.recommendation}` }, a.title),
         el('td', {}, a.engine), el('td', {}, a.src_ip || ''), el('td', {}, a.dst_ip || ''),
         el('td', {}, String(a.count)), el('td', {}, a.last_seen || ''), el('td', {}, a.status),
-        el('td', {}, canAct ? ['close', 'mute', 'learn'].map((x) =>
-          el('button', { class: 'link', onclick: () => act(a, x) }, x[0].toUpperCase() + x.slice(1))) : ''))));
+        el('td', {}, [el('a', { href: `/api/v1/alerts/${a.id}/pcap`, download: '', title: 'the packets behind this alert (pcap)' }, 'PCAP')]
+          .concat(canAct ? ['close', 'mute', 'learn'].map((x) =>
+            el('button', { class: 'link', onclick: () => act(a, x) }, x[0].toUpperCase() + x.slice(1))) : [])))));
     }
     sel.addEventListener('change', () => { status = sel.value; load(); });
     await load();

@@ -226,6 +226,30 @@ def run(port, pw, users, db):
     st, js3, _ = ro.req("GET", "/api/v1/alerts?status=nonsense")
     check(st == 400, "bad status filter -> 400")
 
+    # evidence: the pcap kept for the alert, byte for byte, as a download
+    def raw_get(client, path):
+        c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx(), timeout=30)
+        c.request("GET", path, headers={"Cookie": client.cookie} if client and client.cookie else {})
+        r = c.getresponse()
+        body = r.read()
+        c.close()
+        return r.status, r.getheader("Content-Type"), r.getheader("Content-Disposition"), body
+    ev = os.path.join(db, "evidence", "%d.pcap" % aid)
+    st, ctype, disp, body = raw_get(ro, "/api/v1/alerts/%d/pcap" % aid)
+    check(st == 200 and ctype == "application/vnd.tcpdump.pcap" and "attachment" in (disp or "")
+          and os.path.exists(ev) and body == open(ev, "rb").read() and len(body) > 24,
+          "alert pcap downloaded byte for byte (%d, %d bytes)" % (st, len(body)))
+    cap = subprocess.run(["capinfos", "-c", ev], capture_output=True, text=True)
+    check(cap.returncode == 0 and "Number of packets" in cap.stdout, "the evidence is a pcap capinfos reads")
+    st, _, _, _ = raw_get(None, "/api/v1/alerts/%d/pcap" % aid)
+    check(st == 401, "alert pcap without a session -> 401 (got %d)" % st)
+    st, _, _, _ = raw_get(ro, "/api/v1/alerts/999999/pcap")
+    check(st == 404, "pcap of no alert -> 404 (got %d)" % st)
+    os.rename(ev, ev + ".away")
+    st, _, _, body = raw_get(ro, "/api/v1/alerts/%d/pcap" % aid)
+    check(st == 404 and b"no packets" in body, "alert without kept packets -> 404 with a reason")
+    os.rename(ev + ".away", ev)
+
     # lockout: 5 misses lock the account, even for the right password
     c = Client(port)
     codes = [c.login("ureadonly", "Wrong-password-1") for _ in range(5)]

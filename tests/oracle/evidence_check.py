@@ -4,7 +4,7 @@
 `otwatch analyze --learn-seconds T --evidence DIR` on the simulated plant
 writes DIR/<n>.pcap for the n-th alert. Each must be a pcap tshark reads
 without error, hold at least one packet, every packet must involve the
-alert's source, every packet must be no older than 60 s before the alert's
+alert's source (IP, or MAC for L2 alerts), every packet must be no older than 60 s before the alert's
 first_seen, and for an alert on an industrial protocol at least one packet
 must be of that protocol (the operation behind the alert is in the file).
 usage: evidence_check.py OTWATCH WORKDIR
@@ -69,7 +69,8 @@ def main():
     # the same packet in several files must not look like a retransmission
     rows = tshark(allp, "-o", "tcp.analyze_sequence_numbers:FALSE", "-T", "fields", "-e", "frame.time_epoch", "-e", "ip.src",
                   "-e", "ip.dst", "-e", "arp.src.proto_ipv4",
-                  "-e", "arp.dst.proto_ipv4", "-e", "frame.protocols")
+                  "-e", "arp.dst.proto_ipv4", "-e", "eth.src", "-e", "eth.dst",
+                  "-e", "frame.protocols")
     if len(rows) != sum(counts.values()):
         raise SystemExit("tshark read %d packets, the files hold %d" % (len(rows), sum(counts.values())))
     files, at = [], 0
@@ -92,11 +93,11 @@ def main():
             c = r.split("\t")
             if float(c[0]) * 1e6 < floor - 1:
                 print("TOO OLD", what, r); bad += 1; break
-            if src and src not in c[1:5]:
+            if src and src not in c[1:7]:
                 print("FOREIGN PACKET", what, r); bad += 1; break
         app = a.get("app")
         if app in TSHARK_PROTO and not any(
-                TSHARK_PROTO[app] in r.split("\t")[5].split(":") for r in rows):
+                TSHARK_PROTO[app] in r.split("\t")[7].split(":") for r in rows):
             print("NO %s PACKET" % app, what); bad += 1
         print("ok %-60s %3d packets" % (what, len(rows)))
     print("evidence: %d alerts, %d bad" % (len(alerts), bad))
