@@ -11,10 +11,12 @@
  * IIN2 "no function code support", "object unknown", "parameter error"),
  * first object header's index range, Group 0 device attributes.
  *
- * A link frame cut by a TCP segment boundary is used as far as its complete
- * CRC blocks go (the first block alone holds the application and first
- * object headers); the rest is skipped in the next segment. Lost bytes or
- * garbage: resynchronise on the next 0x0564 with a good header CRC. */
+ * On TCP the engine frames the stream by the link header (dnp3_pdu_len)
+ * and reassembles frames cut by segment boundaries, so dissect sees one
+ * whole frame; a frame given cut (no buffer was free) is used as far as its
+ * complete CRC blocks go (the first block alone holds the application and
+ * first object headers). Lost bytes or garbage: resynchronise on the next
+ * 0x0564 with a good header CRC. */
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -43,13 +45,12 @@
 
 /* Per-flow state (fits OTW_APP_STATE_BYTES). */
 struct dnp3_state {
-	uint16_t skip[2];    /* bytes of a cut link frame still to come, per dir */
 	uint16_t addr_seen[2]; /* source address reported, + 1 (0: none) */
 	uint16_t pend_unit;  /* outstation address of the pending request */
 	uint8_t pend_func;   /* function of the request awaiting a response */
 	uint8_t pend_seq;    /* its application sequence | PEND_VALID */
 	uint8_t role_seen;   /* ROLE reported for the server (1) / client (2) */
-	uint8_t pad[11];
+	uint8_t pad[15];
 };
 #define PEND_VALID 0x80
 _Static_assert(sizeof(struct dnp3_state) == 24, "state layout");
@@ -437,24 +438,55 @@ static bool dnp3_frame(struct otw_dctx *x, struct dnp3_state *st,
 	return true;
 }
 
+/* Bytes before the next possible start octets 0x05 0x64 (a lone 0x05 at
+ * the end may be one), at least 1. */
+static uint32_t dnp3_junk(const struct otw_cur *c)
+{
+	struct otw_cur t = *c;
+	uint16_t w;
+	uint8_t b;
+
+	(void)otw_cur_skip(&t, 1);
+	while (otw_cur_peek_u16be(&t, 0, &w) && w != 0x0564)
+		(void)otw_cur_skip(&t, 1);
+	if (otw_cur_left(&t) == 1 && (!otw_cur_peek_u8(&t, 0, &b) || b != 0x05))
+		(void)otw_cur_skip(&t, 1);
+	return (uint32_t)(t.p - c->p);
+}
+
+/* TCP framing (§9.2.5): a start with a good header CRC gives the frame
+ * size; anything else is skipped up to the next 0x0564. */
+static enum otw_pdu dnp3_pdu_len(const struct otw_cur *c,
+				 const struct otw_dctx *x, uint32_t *len)
+{
+	struct dnp3_hdr h;
+	uint8_t b0, b1;
+
+	(void)x;
+	if (!otw_cur_peek_u8(c, 0, &b0) || b0 != 0x05 ||
+	    (otw_cur_peek_u8(c, 1, &b1) && b1 != 0x64)) {
+		*len = dnp3_junk(c);
+		return OTW_PDU_JUNK;
+	}
+	if (otw_cur_left(c) < DNP3_HDR) {
+		*len = DNP3_HDR;
+		return OTW_PDU_MORE;
+	}
+	if (!dnp3_hdr_peek(c, &h)) {
+		*len = dnp3_junk(c);
+		return OTW_PDU_JUNK;
+	}
+	*len = (uint32_t)dnp3_frame_size(h.len);
+	return OTW_PDU_LEN;
+}
+
+/* One link frame from the TCP engine, or a UDP datagram's frames. */
 static enum otw_verdict dnp3_dissect(struct otw_cur *c, struct otw_dctx *x)
 {
 	struct dnp3_state st;
-	unsigned dir = x->from_client ? 0 : 1;
 	enum otw_verdict v = OTW_OK;
-	bool tcp = x->pkt == NULL || x->pkt->l4 == IPPROTO_TCP;
 
 	memcpy(&st, x->state, sizeof(st));
-	if (x->gap || !tcp)
-		st.skip[dir] = 0;
-	if (st.skip[dir] != 0) { /* tail of a frame cut by the last segment */
-		size_t n = st.skip[dir] < otw_cur_left(c) ? st.skip[dir]
-							  : otw_cur_left(c);
-		(void)otw_cur_skip(c, n);
-		st.skip[dir] = (uint16_t)(st.skip[dir] - n);
-	} else if (tcp && otw_cur_left(c) == 1) {
-		(void)otw_cur_skip(c, 1); /* TCP keep-alive octet */
-	}
 	while (otw_cur_left(c) > 0) {
 		struct dnp3_hdr h;
 		size_t size;
@@ -474,12 +506,10 @@ static enum otw_verdict dnp3_dissect(struct otw_cur *c, struct otw_dctx *x)
 			continue;
 		}
 		size = dnp3_frame_size(h.len);
-		if (otw_cur_left(c) < size) {
+		if (otw_cur_left(c) < size) { /* a cut frame: its prefix */
 			size_t have = otw_cur_left(c);
 			struct otw_cur f = *c;
 
-			if (tcp)
-				st.skip[dir] = (uint16_t)(size - have);
 			(void)otw_cur_skip(c, have);
 			if (!dnp3_frame(x, &st, &h, &f))
 				v = OTW_MALFORMED;
@@ -507,6 +537,8 @@ static const struct otw_dissector dis_dnp3_tcp = {
 	.probe = dnp3_probe,
 	.dissect = dnp3_dissect,
 	.op_name = dnp3_op_name,
+	.pdu_len = dnp3_pdu_len,
+	.pdu_max = DNP3_HDR + DNP3_UD_MAX + 2 * 16, /* LEN 255: 292 bytes */
 };
 
 static const struct otw_dissector dis_dnp3_udp = {
