@@ -760,9 +760,10 @@ static void encap_op(const struct otw_dctx *x, uint16_t cmd, uint8_t kind)
 }
 
 /* SendRRData / SendUnitData body (Vol. 2 §2-4.7, §2-4.8): interface
- * handle, timeout, CPF. Returns whether a CIP message was found. */
+ * handle, timeout, CPF. Returns whether a CIP message was found. cut: the
+ * body is a prefix, its last item is taken as far as it goes. */
 static bool encap_send_data(const struct otw_dctx *x, struct enip_state *st,
-			    struct otw_cur *c)
+			    struct otw_cur *c, bool cut)
 {
 	uint16_t n;
 	bool found = false;
@@ -772,9 +773,14 @@ static bool encap_send_data(const struct otw_dctx *x, struct enip_state *st,
 	for (uint16_t i = 0; i < n && i < 8; i++) {
 		uint16_t type, len;
 		struct otw_cur item;
-		if (!otw_cur_u16le(c, &type) || !otw_cur_u16le(c, &len) ||
-		    !otw_cur_sub(c, len, &item))
+		if (!otw_cur_u16le(c, &type) || !otw_cur_u16le(c, &len))
 			break;
+		if (!otw_cur_sub(c, len, &item)) {
+			if (!cut)
+				break;
+			item = *c;
+			c->p = c->end;
+		}
 		if (type == CPF_CONN_DATA) {
 			if (!otw_cur_skip(&item, 2)) /* CIP sequence count */
 				continue;
@@ -832,7 +838,7 @@ static void encap_message(const struct otw_dctx *x, struct enip_state *st,
 			encap_op(x, cmd, OTW_OPK_EXCEPTION);
 			return;
 		}
-		if (!encap_send_data(x, st, body) && !cut)
+		if (!encap_send_data(x, st, body, cut) && !cut)
 			encap_op(x, cmd, x->from_client ? OTW_OPK_REQUEST
 							: OTW_OPK_RESPONSE);
 		return;
