@@ -42,6 +42,12 @@
 #define FC_AUTH_RESPONSE 0x83
 /* IIN2 (§4.2.2.7.2): no func code support, object unknown, parameter error */
 #define IIN2_ERRORS 0x07
+/* Op func namespaces beside the function codes (docs/protocols/dnp3.md):
+ * one op per object header of a request, unit = group << 8 | variation;
+ * one op per IIN flag set in a response. */
+#define FUNC_OBJ 0x100u
+#define FUNC_IIN 0x200u
+#define OBJ_MAX 32         /* object headers walked per fragment */
 
 /* Per-flow state (fits OTW_APP_STATE_BYTES). */
 struct dnp3_state {
@@ -104,6 +110,7 @@ static uint16_t dnp3_crc(const uint8_t *p, size_t n)
 
 struct opname {
 	const char *name;
+	const char *obj;   /* name of its object header ops (FUNC_OBJ) */
 	const char *cat;
 };
 
@@ -111,51 +118,79 @@ struct opname {
  * outstation's counters (commands: control); configuration-changing and
  * time functions are config; restarts and application start/stop control. */
 static const struct opname dnp3_ops[256] = {
-	[0x00] = { "confirm", OTW_CAT_SESSION },
-	[0x01] = { "read", OTW_CAT_READ },
-	[0x02] = { "write", OTW_CAT_WRITE },
-	[0x03] = { "select", OTW_CAT_CONTROL },
-	[0x04] = { "operate", OTW_CAT_CONTROL },
-	[0x05] = { "direct_operate", OTW_CAT_CONTROL },
-	[0x06] = { "direct_operate_no_ack", OTW_CAT_CONTROL },
-	[0x07] = { "immediate_freeze", OTW_CAT_CONTROL },
-	[0x08] = { "immediate_freeze_no_ack", OTW_CAT_CONTROL },
-	[0x09] = { "freeze_and_clear", OTW_CAT_CONTROL },
-	[0x0a] = { "freeze_and_clear_no_ack", OTW_CAT_CONTROL },
-	[0x0b] = { "freeze_at_time", OTW_CAT_CONTROL },
-	[0x0c] = { "freeze_at_time_no_ack", OTW_CAT_CONTROL },
-	[0x0d] = { "cold_restart", OTW_CAT_CONTROL },
-	[0x0e] = { "warm_restart", OTW_CAT_CONTROL },
-	[0x0f] = { "initialize_data", OTW_CAT_CONTROL },
-	[0x10] = { "initialize_application", OTW_CAT_CONTROL },
-	[0x11] = { "start_application", OTW_CAT_CONTROL },
-	[0x12] = { "stop_application", OTW_CAT_CONTROL },
-	[0x13] = { "save_configuration", OTW_CAT_CONFIG },
-	[0x14] = { "enable_unsolicited", OTW_CAT_CONFIG },
-	[0x15] = { "disable_unsolicited", OTW_CAT_CONFIG },
-	[0x16] = { "assign_class", OTW_CAT_CONFIG },
-	[0x17] = { "delay_measure", OTW_CAT_CONFIG },
-	[0x18] = { "record_current_time", OTW_CAT_CONFIG },
-	[0x19] = { "open_file", OTW_CAT_FILE },
-	[0x1a] = { "close_file", OTW_CAT_FILE },
-	[0x1b] = { "delete_file", OTW_CAT_FILE },
-	[0x1c] = { "get_file_info", OTW_CAT_FILE },
-	[0x1d] = { "authenticate_file", OTW_CAT_FILE },
-	[0x1e] = { "abort_file", OTW_CAT_FILE },
-	[0x1f] = { "activate_config", OTW_CAT_CONFIG },
-	[0x20] = { "authentication_request", OTW_CAT_AUTH },
-	[0x21] = { "authentication_request_no_ack", OTW_CAT_AUTH },
-	[0x81] = { "response", OTW_CAT_MONITOR },
-	[0x82] = { "unsolicited_response", OTW_CAT_MONITOR },
-	[0x83] = { "authentication_response", OTW_CAT_AUTH },
+	[0x00] = { "confirm", "confirm_objects", OTW_CAT_SESSION },
+	[0x01] = { "read", "read_objects", OTW_CAT_READ },
+	[0x02] = { "write", "write_objects", OTW_CAT_WRITE },
+	[0x03] = { "select", "select_objects", OTW_CAT_CONTROL },
+	[0x04] = { "operate", "operate_objects", OTW_CAT_CONTROL },
+	[0x05] = { "direct_operate", "direct_operate_objects", OTW_CAT_CONTROL },
+	[0x06] = { "direct_operate_no_ack", "direct_operate_no_ack_objects", OTW_CAT_CONTROL },
+	[0x07] = { "immediate_freeze", "immediate_freeze_objects", OTW_CAT_CONTROL },
+	[0x08] = { "immediate_freeze_no_ack", "immediate_freeze_no_ack_objects", OTW_CAT_CONTROL },
+	[0x09] = { "freeze_and_clear", "freeze_and_clear_objects", OTW_CAT_CONTROL },
+	[0x0a] = { "freeze_and_clear_no_ack", "freeze_and_clear_no_ack_objects", OTW_CAT_CONTROL },
+	[0x0b] = { "freeze_at_time", "freeze_at_time_objects", OTW_CAT_CONTROL },
+	[0x0c] = { "freeze_at_time_no_ack", "freeze_at_time_no_ack_objects", OTW_CAT_CONTROL },
+	[0x0d] = { "cold_restart", "cold_restart_objects", OTW_CAT_CONTROL },
+	[0x0e] = { "warm_restart", "warm_restart_objects", OTW_CAT_CONTROL },
+	[0x0f] = { "initialize_data", "initialize_data_objects", OTW_CAT_CONTROL },
+	[0x10] = { "initialize_application", "initialize_application_objects", OTW_CAT_CONTROL },
+	[0x11] = { "start_application", "start_application_objects", OTW_CAT_CONTROL },
+	[0x12] = { "stop_application", "stop_application_objects", OTW_CAT_CONTROL },
+	[0x13] = { "save_configuration", "save_configuration_objects", OTW_CAT_CONFIG },
+	[0x14] = { "enable_unsolicited", "enable_unsolicited_objects", OTW_CAT_CONFIG },
+	[0x15] = { "disable_unsolicited", "disable_unsolicited_objects", OTW_CAT_CONFIG },
+	[0x16] = { "assign_class", "assign_class_objects", OTW_CAT_CONFIG },
+	[0x17] = { "delay_measure", "delay_measure_objects", OTW_CAT_CONFIG },
+	[0x18] = { "record_current_time", "record_current_time_objects", OTW_CAT_CONFIG },
+	[0x19] = { "open_file", "open_file_objects", OTW_CAT_FILE },
+	[0x1a] = { "close_file", "close_file_objects", OTW_CAT_FILE },
+	[0x1b] = { "delete_file", "delete_file_objects", OTW_CAT_FILE },
+	[0x1c] = { "get_file_info", "get_file_info_objects", OTW_CAT_FILE },
+	[0x1d] = { "authenticate_file", "authenticate_file_objects", OTW_CAT_FILE },
+	[0x1e] = { "abort_file", "abort_file_objects", OTW_CAT_FILE },
+	[0x1f] = { "activate_config", "activate_config_objects", OTW_CAT_CONFIG },
+	[0x20] = { "authentication_request", "authentication_request_objects", OTW_CAT_AUTH },
+	[0x21] = { "authentication_request_no_ack", "authentication_request_no_ack_objects", OTW_CAT_AUTH },
+	[0x81] = { "response", NULL, OTW_CAT_MONITOR },
+	[0x82] = { "unsolicited_response", NULL, OTW_CAT_MONITOR },
+	[0x83] = { "authentication_response", NULL, OTW_CAT_AUTH },
 };
+
+/* IIN flags reported as ops of responses (FUNC_IIN + bit: IIN1 bits 0-7,
+ * IIN2 bits 8-15; §4.2.2.7.2): the ones a detection engine acts on. */
+static const struct opname iin_ops[16] = {
+	[4] = { "iin_need_time", NULL, OTW_CAT_DIAG },
+	[5] = { "iin_local_control", NULL, OTW_CAT_DIAG },
+	[6] = { "iin_device_trouble", NULL, OTW_CAT_DIAG },
+	[7] = { "iin_device_restart", NULL, OTW_CAT_DIAG },
+	[13] = { "iin_config_corrupt", NULL, OTW_CAT_DIAG },
+};
+#define IIN_REPORTED 0x20f0u /* the bits of iin_ops */
 
 static const char *dnp3_op_name(unsigned app, unsigned func, const char **cat)
 {
-	if (app != OTW_APP_DNP3 || func >= 256 || dnp3_ops[func].name == NULL)
+	const struct opname *o;
+	const char *name;
+
+	if (app != OTW_APP_DNP3)
 		return NULL;
-	*cat = dnp3_ops[func].cat;
-	return dnp3_ops[func].name;
+	if (func < 256) {
+		o = &dnp3_ops[func];
+		name = o->name;
+	} else if ((func & 0xff00) == FUNC_OBJ) {
+		o = &dnp3_ops[func & 0xff];
+		name = o->obj;
+	} else if ((func & 0xff00) == FUNC_IIN && (func & 0xff) < 16) {
+		o = &iin_ops[func & 0xff];
+		name = o->name;
+	} else {
+		return NULL;
+	}
+	if (name == NULL)
+		return NULL;
+	*cat = o->cat;
+	return name;
 }
 
 /* Link header at c (not consumed): LEN, CTRL, DST, SRC with a good CRC. */
@@ -291,6 +326,126 @@ static void first_range(struct otw_cur c, struct otw_op *op)
 	op->naddr = 1;
 }
 
+/* Octets of one object of group g variation v in a request that carries
+ * data (§A, object library): OBJ_BITS for packed bits, OBJ_G0 for a
+ * device attribute (type, length, value), 0 when unknown. */
+#define OBJ_BITS 0xfe
+#define OBJ_G0 0xff
+static uint8_t req_obj_size(uint8_t g, uint8_t v)
+{
+	switch (g << 8 | v) {
+	case 0x0c01: case 0x0c02: return 11;     /* CROB, PCB */
+	case 0x0c03: return OBJ_BITS;            /* pattern mask */
+	case 0x2901: case 0x2903: return 5;      /* analog output, 32/float */
+	case 0x2902: return 3;                   /* 16-bit */
+	case 0x2904: return 9;                   /* double */
+	case 0x2201: return 2;                   /* analog deadbands */
+	case 0x2202: case 0x2203: return 4;
+	case 0x3201: case 0x3203: return 6;      /* time and date */
+	case 0x3202: return 10;                  /* ... and interval */
+	case 0x3204: return 11;                  /* indexed absolute time */
+	case 0x3401: case 0x3402: return 2;      /* time delay */
+	case 0x5001: return OBJ_BITS;            /* IIN bits */
+	default:
+		if (g == 0 && v >= 0xf0)
+			return OBJ_G0;
+		if (g == 110 && v > 0)
+			return v;                    /* octet string of v */
+		return 0;
+	}
+}
+
+/* Functions whose request objects carry no data, only headers (and
+ * index prefixes): read, freezes, (dis)able unsolicited, assign class. */
+static bool req_no_data(uint8_t fc)
+{
+	return fc == 0x01 || (fc >= 0x07 && fc <= 0x0a) ||
+	       (fc >= 0x14 && fc <= 0x16);
+}
+
+/* Every object header of a request (§4.2.2.7.3), as ops FUNC_OBJ | fc,
+ * unit = group << 8 | variation, addr/naddr = the index range (start-stop
+ * qualifiers: the range; index prefixes 0x17/0x28/0x39: lowest..highest
+ * index; "all" and plain counts: none). The walk stops at a header it
+ * cannot step over (free-format objects, an object of unknown size). */
+static void req_objects(const struct otw_dctx *x, struct otw_cur c,
+			uint8_t fc)
+{
+	for (unsigned n = 0; n < OBJ_MAX && otw_cur_left(&c) > 0; n++) {
+		uint8_t g, v, q, size;
+		unsigned rsz, pc;
+		bool ss, walk = true;
+		uint32_t a = 0, b = 0, count = 0, lo = UINT32_MAX, hi = 0;
+		struct otw_op op = { .kind = OTW_OPK_REQUEST,
+				     .func = (uint16_t)(FUNC_OBJ | fc),
+				     .addr = OTW_ADDR_NONE };
+
+		if (!otw_cur_u8(&c, &g) || !otw_cur_u8(&c, &v) ||
+		    !otw_cur_u8(&c, &q))
+			return;
+		op.unit = (uint16_t)(g << 8 | v);
+		if (q & 0x80) { /* reserved qualifier bit: nothing after it */
+			otw_op_report(x, &op);
+			return;
+		}
+		pc = (q >> 4) & 0x07;
+		if ((q & 0x0f) == 0x06) { /* all objects: no range, no data */
+			otw_op_report(x, &op);
+			continue;
+		}
+		if (!range_size(q & 0x0f, &rsz, &ss) || pc > 3 ||
+		    (q & 0x0f) == 0x0b) {
+			otw_op_report(x, &op); /* header known, then lost */
+			return;
+		}
+		if (ss) {
+			if (!cur_uint(&c, rsz, &a) || !cur_uint(&c, rsz, &b) ||
+			    b < a)
+				return;
+			count = b - a + 1;
+			op.addr = a;
+			op.naddr = count;
+		} else if (!cur_uint(&c, rsz, &count)) {
+			return;
+		}
+		size = req_no_data(fc) ? 1 : req_obj_size(g, v);
+		if (size == 0 || (size == OBJ_BITS && pc != 0))
+			walk = false; /* data of unknown size: the last header */
+		if (size == OBJ_BITS && walk) {
+			walk = ss && otw_cur_skip(&c, (count + 7) / 8);
+		} else if (walk) {
+			for (uint32_t i = 0; i < count && walk; i++) {
+				uint32_t idx;
+				uint8_t t, len;
+
+				if (pc != 0) {
+					if (!cur_uint(&c, pc == 3 ? 4 : pc, &idx)) {
+						walk = false;
+						break;
+					}
+					lo = idx < lo ? idx : lo;
+					hi = idx > hi ? idx : hi;
+				}
+				if (req_no_data(fc))
+					continue;
+				if (size == OBJ_G0)
+					walk = otw_cur_u8(&c, &t) &&
+					       otw_cur_u8(&c, &len) &&
+					       otw_cur_skip(&c, len);
+				else
+					walk = otw_cur_skip(&c, size);
+			}
+		}
+		if (pc != 0 && lo != UINT32_MAX) {
+			op.addr = lo;
+			op.naddr = hi - lo + 1;
+		}
+		otw_op_report(x, &op);
+		if (!walk)
+			return;
+	}
+}
+
 /* Device attributes (group 0) of a response, object after object, as long
  * as they are group 0 and whole in this link frame. */
 static void g0_attrs(const struct otw_dctx *x, struct otw_cur c)
@@ -383,6 +538,7 @@ static void dnp3_user_data(struct otw_dctx *x, struct dnp3_state *st,
 			st->pend_unit = h->dst;
 		}
 		otw_op_report(&mx, &op);
+		req_objects(&mx, c, fc);
 		return;
 	}
 	if (fc < FC_RESPONSE || fc > FC_AUTH_RESPONSE)
@@ -400,6 +556,15 @@ static void dnp3_user_data(struct otw_dctx *x, struct dnp3_state *st,
 	}
 	first_range(c, &op);
 	otw_op_report(&mx, &op);
+	{ /* status flags a detection engine acts on, one op each */
+		unsigned iin = (unsigned)iin1 | (unsigned)iin2 << 8;
+
+		for (unsigned bit = 0; bit < 16; bit++)
+			if (iin & IIN_REPORTED & (1u << bit))
+				otw_op_report(&mx, &(struct otw_op){
+					.unit = h->src, .func = (uint16_t)(FUNC_IIN | bit),
+					.kind = OTW_OPK_RESPONSE, .addr = OTW_ADDR_NONE });
+	}
 	if (!(st->role_seen & (x->from_client ? 2 : 1))) {
 		/* a station sending responses is an outstation */
 		st->role_seen |= x->from_client ? 2 : 1;
