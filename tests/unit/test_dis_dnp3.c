@@ -46,45 +46,7 @@ static struct otw_engine *mk(struct cap *c)
 	return e;
 }
 
-/* CRC-16/DNP, bit by bit (independent of the plug-in's table). */
-static uint16_t crc(const uint8_t *p, size_t n)
-{
-	uint16_t c = 0;
-	for (size_t i = 0; i < n; i++) {
-		c ^= p[i];
-		for (int b = 0; b < 8; b++)
-			c = (c & 1) ? (uint16_t)((c >> 1) ^ 0xa6bc) : (uint16_t)(c >> 1);
-	}
-	return (uint16_t)~c;
-}
-
-/* Link frame with user data ud (transport header included). */
-static size_t frame(uint8_t *out, uint8_t ctrl, uint16_t dst, uint16_t src,
-		    const uint8_t *ud, size_t n)
-{
-	size_t o = 0;
-	uint16_t c;
-	out[o++] = 0x05;
-	out[o++] = 0x64;
-	out[o++] = (uint8_t)(5 + n);
-	out[o++] = ctrl;
-	out[o++] = (uint8_t)dst;
-	out[o++] = (uint8_t)(dst >> 8);
-	out[o++] = (uint8_t)src;
-	out[o++] = (uint8_t)(src >> 8);
-	c = crc(out, 8);
-	out[o++] = (uint8_t)c;
-	out[o++] = (uint8_t)(c >> 8);
-	for (size_t i = 0; i < n; i += 16) {
-		size_t b = n - i < 16 ? n - i : 16;
-		memcpy(out + o, ud + i, b);
-		c = crc(ud + i, b);
-		o += b;
-		out[o++] = (uint8_t)c;
-		out[o++] = (uint8_t)(c >> 8);
-	}
-	return o;
-}
+#define frame pb_dnp3_frame /* pktbuild.h */
 
 /* master -> outstation request / outstation -> master response frame */
 static size_t req(uint8_t *out, const uint8_t *app, size_t n)

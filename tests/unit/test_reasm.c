@@ -14,42 +14,14 @@ struct proto {
 	size_t len;
 };
 
-/* CRC-16/DNP (IEEE 1815 §9.2.6), bit by bit: independent of dnp3.c. */
-static uint16_t crc_dnp(const uint8_t *p, size_t n)
-{
-	uint16_t crc = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		crc ^= p[i];
-		for (int k = 0; k < 8; k++)
-			crc = (crc & 1) ? (uint16_t)((crc >> 1) ^ 0xa6bc) : (uint16_t)(crc >> 1);
-	}
-	return (uint16_t)~crc;
-}
-
 /* DNP3 read of five class/object headers, master 1 -> outstation 10:
  * 18 bytes of user data = two CRC blocks, 32 bytes on the wire. */
 static size_t dnp3_read(uint8_t *o)
 {
 	static const uint8_t ud[18] = { 0xc0, 0xc0, 0x01, 60, 2, 6, 60, 3, 6,
 					60, 4, 6, 60, 1, 6, 1, 0, 6 };
-	uint8_t h[8] = { 0x05, 0x64, 5 + sizeof(ud), 0xc4, 10, 0, 1, 0 };
-	size_t n = 0;
-	uint16_t c = crc_dnp(h, 8);
 
-	memcpy(o, h, 8);
-	o[8] = (uint8_t)c;
-	o[9] = (uint8_t)(c >> 8);
-	n = 10;
-	for (size_t i = 0; i < sizeof(ud); i += 16) {
-		size_t b = sizeof(ud) - i < 16 ? sizeof(ud) - i : 16;
-		memcpy(o + n, ud + i, b);
-		c = crc_dnp(ud + i, b);
-		o[n + b] = (uint8_t)c;
-		o[n + b + 1] = (uint8_t)(c >> 8);
-		n += b + 2;
-	}
-	return n;
+	return pb_dnp3_frame(o, 0xc4, 10, 1, ud, sizeof(ud));
 }
 
 static struct proto protos[] = {
