@@ -123,7 +123,8 @@ for a in alerts:
     if not os.path.exists(f):
         print("no evidence for", a["id"], a["title"]); bad += 1; continue
     r = subprocess.run(["tshark", "-r", f, "-T", "fields", "-e", "ip.src", "-e", "ip.dst",
-                        "-e", "arp.src.proto_ipv4"], capture_output=True, text=True)
+                        "-e", "arp.src.proto_ipv4", "-e", "eth.src", "-e", "eth.dst"],
+                       capture_output=True, text=True)
     rows = r.stdout.split()
     if r.returncode != 0 or not rows or a.get("src_ip") and a["src_ip"] not in rows:
         print("bad evidence for", a["id"], a["title"], r.stderr.strip()); bad += 1
