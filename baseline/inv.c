@@ -169,6 +169,7 @@ struct otw_inv {
 	const struct otw_oui *oui;
 	bool oui_set;     /* oui chosen by otw_inv_set_oui: no default load */
 	uint64_t flips;   /* guessed conns turned round by a known opener */
+	uint64_t facts_capped;
 };
 
 int otw_inv_create(struct otw_inv **out)
@@ -749,7 +750,21 @@ static bool key_multi(unsigned key)
 	return key == OTW_ATTR_MODULE || key == OTW_ATTR_MGMT_ADDR ||
 	       key == OTW_ATTR_PORT_ID || key == OTW_ATTR_USER_AGENT ||
 	       key == OTW_ATTR_CAPABILITIES || key == OTW_ATTR_HOSTNAME ||
-	       key == OTW_ATTR_DOMAIN;
+	       key == OTW_ATTR_DOMAIN || key == OTW_ATTR_DNS_QUERY;
+}
+
+/* Values of one multi-valued key a device keeps (a workstation resolves
+ * thousands of names; the first ones say what it is). */
+#define FACT_MULTI_MAX 32
+
+static unsigned facts_of_key(const struct otw_inv *inv, uint32_t i,
+			     uint16_t key)
+{
+	unsigned n = 0;
+
+	for (uint32_t e = inv->dev[i].facts; e != NONE; e = inv->fact[e].next)
+		n += inv->fact[e].r.key == key;
+	return n;
 }
 
 #define FACT_KEY_LEN 12
@@ -868,6 +883,10 @@ static void fact_merge(struct otw_inv *inv, uint32_t i, uint16_t key,
 		r->changed_ns = ts;
 		r->first_ns = r->last_ns = ts;
 	} else {
+		if (vh != 0 && facts_of_key(inv, i, key) >= FACT_MULTI_MAX) {
+			inv->facts_capped++;
+			return;
+		}
 		e = inv->n_fact++;
 		memset(&inv->fact[e], 0, sizeof(inv->fact[e]));
 		r = &inv->fact[e].r;
@@ -1424,6 +1443,7 @@ void otw_inv_get_stats(const struct otw_inv *inv, struct otw_inv_stats *out)
 	out->ops = inv->n_op;
 	out->facts = inv->n_fact;
 	out->flips = inv->flips;
+	out->facts_capped = inv->facts_capped;
 	out->dirty = (size_t)inv->d_dev.n + inv->d_conn.n + inv->d_op.n +
 		     inv->d_fact.n;
 	for (uint32_t i = 0; i < inv->n_dev; i++) {

@@ -37,6 +37,7 @@ struct otw_inv_stats {
 	size_t routers;        /* MACs found to carry routed IPs */
 	uint64_t ips_dropped;  /* IPs over the per-MAC cap, summed */
 	uint64_t flips;        /* guessed conns turned round by a known opener */
+	uint64_t facts_capped; /* values of a multi-valued key over its cap */
 };
 
 /* Returns 0 and *out, or -ENOMEM. */

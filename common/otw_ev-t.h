@@ -117,7 +117,8 @@ _Static_assert(sizeof(struct otw_ev_op) == 80, "wire size");
 	X(CAPABILITIES, 21, "capabilities")                                  \
 	X(MGMT_ADDR, 22, "mgmt_addr")                                        \
 	X(PORT_ID, 23, "port_id")                                            \
-	X(PLATFORM, 24, "platform")
+	X(PLATFORM, 24, "platform")                                          \
+	X(DNS_QUERY, 25, "dns_query")      /* a name the device resolves */
 
 enum otw_attr {
 #define OTW_ATTR_ENUM(name, val, str) OTW_ATTR_##name = (val),

@@ -475,11 +475,20 @@ static enum otw_verdict dns_msg(const struct msg *m, const struct otw_dctx *x)
 	/* questions: one op each (NBNS: one per message, unit = QTYPE) */
 	for (unsigned i = 0; i < qd; i++) {
 		uint16_t qtype, qclass;
+		struct otw_cur at = c;
 		if (!name_read(m, &c, NULL, NULL) || !otw_cur_u16be(&c, &qtype) ||
 		    !otw_cur_u16be(&c, &qclass))
 			return OTW_MALFORMED;
 		if (i == 0)
 			first_q = qtype;
+		/* the names a client resolves (not reverse lookups): the
+		 * rightmost 48 bytes, where the domain is, if longer */
+		if (i == 0 && x->app == OTW_APP_DNS && !qr && opcode == 0 &&
+		    qtype != 12 && name_read(m, &at, name, &nlen) && nlen > 0) {
+			size_t cut = nlen > OTW_ATTR_VAL_MAX ? nlen - OTW_ATTR_VAL_MAX : 0;
+			otw_attr_report(x, true, OTW_ATTR_DNS_QUERY, name + cut,
+					nlen - cut);
+		}
 		if (!nbns && nq < DNS_MAX_Q) {
 			nq++;
 			any_q = true;

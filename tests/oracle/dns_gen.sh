@@ -101,6 +101,19 @@ for pkt in json.load(open(sys.argv[1])):
             h, _, dom = name.partition(".")
             attrs.add((app, ident(ip, eth), "hostname", val(h)))
             if dom: attrs.add((app, ident(ip, eth), "domain", val(dom)))
+    # names a client resolves: plain DNS queries (opcode 0), the first
+    # question unless it is a PTR, its rightmost 48 bytes
+    d = L.get("dns")
+    udp, tcp = L.get("udp", {}), L.get("tcp", {})
+    dport = udp.get("udp.dstport") or tcp.get("tcp.dstport")
+    if d and dport == "53" and ip:
+        fl = d.get("dns.flags_tree", {})
+        qs = [q for q in (d.get("Queries") or {}).values() if isinstance(q, dict)]
+        if fl.get("dns.flags.response") == "0" and fl.get("dns.flags.opcode") == "0" and qs:
+            q = qs[0]
+            name = q.get("dns.qry.name", "")
+            if q.get("dns.qry.type") != "12" and name and name != "<Root>":
+                attrs.add(("dns", ident(ip, eth), "dns_query", name[-48:]))
     d = L.get("nbns")
     if d:
         fl = d.get("nbns.flags_tree", {})
@@ -118,7 +131,7 @@ for pkt in json.load(open(sys.argv[1])):
 print("scope mdns hostname")
 print("scope llmnr hostname")
 print("scope nbns hostname domain")
-print("scope dns")
+print("scope dns dns_query")
 for k in sorted(ops):
     print("op %s %s %s %d %d %d %d %d" % (k + tuple(ops[k])))
 for x in sorted(attrs):
