@@ -11,6 +11,7 @@
 
 #include "otw_app.h"
 #include "otw_ev-t.h"
+#include "filter.h"
 #include "otw_pkt.h"
 
 /* Receives up to OTW_EV_BATCH_MAX events; they are only valid during the
@@ -26,6 +27,9 @@ struct otw_engine_conf {
 	uint64_t update_ns;      /* re-emit a live flow's deltas this often */
 	otw_ev_sink_fn sink;
 	void *sink_arg;
+	/* monitored-traffic rules (filter.h), NULL = all; not copied: must
+	 * outlive the engine */
+	const struct otw_filter *filter;
 };
 
 struct otw_engine_stats {
@@ -34,6 +38,7 @@ struct otw_engine_stats {
 	uint64_t mal[OTW_MAL__COUNT];    /* by decoder stage */
 	uint64_t fragments;
 	uint64_t non_ip;
+	uint64_t excluded;               /* dropped by conf.filter, undissected */
 	uint64_t flows_active;
 	uint64_t flows_created;
 	uint64_t flows_idle;             /* evicted idle */
