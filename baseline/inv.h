@@ -53,6 +53,13 @@ int otw_inv_apply(struct otw_inv *inv, const struct otw_ev *ev);
  * clean. Returns 0, -ENOMEM or a store error (OTW_ESTORE ...). */
 int otw_inv_load(struct otw_inv *inv, struct otw_store *st);
 
+/* (Re)load the operator's device records (devmeta: names, type
+ * overrides, merges) and the names of subnets, VLANs, ports and DHCP
+ * ranges; otw_inv_load does it too. After it, events of a merged alias
+ * are credited to its survivor, and printing shows one device for both.
+ * Returns 0, -ENOMEM or a store error (the previous ones are kept). */
+int otw_inv_load_meta(struct otw_inv *inv, struct otw_store *st);
+
 /* Put every record changed since the previous save into txn (a write
  * txn) and mark them clean. If the caller then fails to commit txn, the
  * inventory is ahead of the store: otw-baseline exits and restarts from
