@@ -133,27 +133,44 @@ static void describe(char *d, size_t len, const struct otw_devedit *e)
 		snprintf(d + o, len - o, "notes=%.200s", e->notes);
 }
 
-int otw_devedit_edit(struct otw_txn *txn, const uint8_t key[DK],
-		     const struct otw_devedit *e, const char *user, char *err,
-		     size_t errlen)
+/* Edit; *changed says whether anything differed (nothing is written or
+ * audited otherwise: a re-imported export is a no-op). */
+static int edit(struct otw_txn *txn, const uint8_t key[DK],
+		const struct otw_devedit *e, const char *user, char *err,
+		size_t errlen, bool *changed)
 {
-	struct otw_store_devmeta m;
+	struct otw_store_devmeta m, before;
 	char d[OTW_AUDIT_DETAIL_MAX];
 	int rc;
+
+	*changed = false;
 
 	if ((rc = exists(txn, key, err, errlen)) != 0)
 		return rc;
 	rc = otw_store_devmeta_get(txn, key, &m);
 	if (rc != 0 && rc != OTW_ENOTFOUND)
 		return fail(err, errlen, rc, "store: %s", otw_strerror(rc));
+	before = m;
 	if ((rc = edit_into(&m, e, err, errlen)) != 0)
 		return rc;
+	if (memcmp(&before, &m, sizeof(m)) == 0)
+		return 0;
+	*changed = true;
 	m.changed_ns = now_ns();
 	describe(d, sizeof(d), e);
 	if ((rc = otw_store_devmeta_put(txn, &m)) != 0 ||
 	    (rc = audit(txn, user, "device.edit", key, d)) != 0)
 		return fail(err, errlen, rc, "store: %s", otw_strerror(rc));
 	return 0;
+}
+
+int otw_devedit_edit(struct otw_txn *txn, const uint8_t key[DK],
+		     const struct otw_devedit *e, const char *user, char *err,
+		     size_t errlen)
+{
+	bool changed;
+
+	return edit(txn, key, e, user, err, errlen, &changed);
 }
 
 struct has_alias {
@@ -315,6 +332,7 @@ static int imp_row(void *arg, unsigned line, char **f, unsigned n)
 	struct otw_devedit e = { .authorized = -1 };
 	uint8_t key[DK];
 	char err[256];
+	bool changed;
 	int rc;
 
 	if (!im->header) {
@@ -347,7 +365,7 @@ static int imp_row(void *arg, unsigned line, char **f, unsigned n)
 		imp_err(im, line, "authorized is yes, no or empty");
 		return 0;
 	}
-	rc = otw_devedit_edit(im->txn, key, &e, im->user, err, sizeof(err));
+	rc = edit(im->txn, key, &e, im->user, err, sizeof(err), &changed);
 	if (rc == -EINVAL || rc == OTW_ENOTFOUND) {
 		imp_err(im, line, err);
 		return 0;
@@ -357,7 +375,7 @@ static int imp_row(void *arg, unsigned line, char **f, unsigned n)
 		imp_err(im, line, err);
 		return rc;
 	}
-	im->changed++;
+	im->changed += changed;
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "class.h"
+#include "csv.h"
 #include "devmeta.h"
 #include "names.h"
 #include "opnames.h"
@@ -2132,6 +2133,122 @@ out:
 	return rc;
 }
 
+static void csv_ts(FILE *f, uint64_t ns)
+{
+	char b[32];
+	time_t t = (time_t)(ns / 1000000000u);
+	struct tm tm;
+
+	if (ns != 0 && gmtime_r(&t, &tm) != NULL) {
+		strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		fputs(b, f);
+	}
+}
+
+int otw_inv_print_csv(const struct otw_inv *inv, FILE *f)
+{
+	uint32_t *dv = sorted(inv, inv->n_dev, cmp_dev);
+	struct view v = { NULL, 0 };
+	int rc = -ENOMEM;
+
+	if (dv == NULL || view_build(inv, &v) != 0)
+		goto out;
+	fputs(OTW_INV_CSV_HEADER "\r\n", f);
+	for (uint32_t n = 0; n < inv->n_dev; n++) {
+		uint32_t i = dv[n];
+		const struct dev_ent *e = &inv->dev[i];
+		const struct otw_store_device *d = &e->r;
+		const struct otw_store_devmeta *m = dev_meta(inv, i);
+		struct otw_class_out cl;
+		struct dev_sum sum;
+		uint8_t k17[DK];
+		char b[64], list[4 * OTW_STORE_DEV_IPS * 48];
+		size_t o = 0;
+
+		if (e->merged_to != NONE)
+			continue;
+		dev_classify(inv, &v, i, &cl);
+		dev_sum(inv, i, &sum);
+		otw_store_device_key(d, k17);
+		fprintf(f, "%s,", otw_store_devkey_str(k17, b, sizeof(b)));
+		if (!d->by_ip)
+			fputs(otw_mac_str(d->mac, b, sizeof(b)), f);
+		list[0] = '\0';
+		for (unsigned k = 0; k < sum.n_ips && o < sizeof(list); k++)
+			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s",
+					      k ? " " : "",
+					      otw_ip_str(&sum.ips[k], b, sizeof(b)));
+		fprintf(f, ",%s,", list);
+		otw_csv_field(f, m && m->name[0] ? m->name : "");
+		fprintf(f, ",%s,%s,", m ? m->type : "",
+			otw_dev_type_name(cl.type));
+		otw_csv_field(f, dev_vendor(inv, d) ? dev_vendor(inv, d) : "");
+		fputc(',', f);
+		otw_csv_field(f, d->model);
+		fputc(',', f);
+		otw_csv_field(f, d->firmware);
+		fputc(',', f);
+		otw_csv_field(f, pick_val(inv, e, P_NAME) ? pick_val(inv, e, P_NAME) : "");
+		fprintf(f, ",%s,", m && m->authorized == OTW_DEVMETA_AUTH_YES ? "yes" :
+				   m && m->authorized == OTW_DEVMETA_AUTH_NO ? "no" : "");
+		otw_csv_field(f, m ? m->notes : "");
+		fputc(',', f);
+		otw_csv_field(f, sum.subnet ? sum.subnet : "");
+		fprintf(f, ",%u,%s,", d->vlan, sum.dynamic ? "yes" : "");
+		o = 0;
+		list[0] = '\0';
+		for (uint32_t a = e->aliases; a != NONE && o < sizeof(list);
+		     a = inv->dev[a].alias_next) {
+			otw_store_device_key(&inv->dev[a].r, k17);
+			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s",
+					      o ? " " : "",
+					      otw_store_devkey_str(k17, b, sizeof(b)));
+		}
+		fprintf(f, "%s,", list);
+		csv_ts(f, sum.first_ns);
+		fputc(',', f);
+		csv_ts(f, sum.last_ns);
+		fputs("\r\n", f);
+	}
+	rc = ferror(f) ? -EIO : 0;
+out:
+	free(v.agg);
+	free(dv);
+	return rc;
+}
+
+int otw_inv_print_device(const struct otw_inv *inv, const uint8_t key[DK],
+			 FILE *f)
+{
+	struct view v = { NULL, 0 };
+	uint32_t i = dev_find(inv, key);
+
+	if (i == NONE)
+		return OTW_ENOTFOUND;
+	if (view_build(inv, &v) != 0)
+		return -ENOMEM;
+	json_device(f, inv, &v, i);
+	free(v.agg);
+	return ferror(f) ? -EIO : 0;
+}
+
+int otw_inv_print_devices_json(const struct otw_inv *inv, FILE *f)
+{
+	uint32_t *dv = sorted(inv, inv->n_dev, cmp_dev);
+	struct view v = { NULL, 0 };
+	int rc = -ENOMEM;
+
+	if (dv != NULL && view_build(inv, &v) == 0) {
+		for (uint32_t i = 0; i < inv->n_dev; i++)
+			if (inv->dev[dv[i]].merged_to == NONE)
+				json_device(f, inv, &v, dv[i]);
+		rc = ferror(f) ? -EIO : 0;
+	}
+	free(v.agg);
+	free(dv);
+	return rc;
+}
+
 /* "2023-11-14 22:13:20" UTC, or "-". */
 static const char *tstr(uint64_t ns, char buf[24])
 {
@@ -2330,6 +2447,21 @@ static void table_ops(const struct otw_inv *inv, const uint32_t *ov, FILE *f)
 				o->responses, o->exceptions);
 		}
 	}
+}
+
+int otw_inv_print_devices_table(const struct otw_inv *inv, FILE *f)
+{
+	uint32_t *dv = sorted(inv, inv->n_dev, cmp_dev);
+	struct view v = { NULL, 0 };
+	int rc = -ENOMEM;
+
+	if (dv != NULL && view_build(inv, &v) == 0) {
+		table_devices(inv, &v, dv, f);
+		rc = ferror(f) ? -EIO : 0;
+	}
+	free(v.agg);
+	free(dv);
+	return rc;
 }
 
 int otw_inv_print_table(const struct otw_inv *inv, FILE *f)

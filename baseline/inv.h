@@ -88,6 +88,21 @@ unsigned otw_inv_app_tier(unsigned app);
  * func). Unknown fields are left out (docs/inventory.md lists them).
  * Returns 0, -ENOMEM or -EIO (write error on f). */
 int otw_inv_print_json(const struct otw_inv *inv, FILE *f);
+/* Devices only (merged aliases inside their survivor), JSON lines. */
+int otw_inv_print_devices_json(const struct otw_inv *inv, FILE *f);
+int otw_inv_print_devices_table(const struct otw_inv *inv, FILE *f);
+/* One device by store key (an alias's key prints its survivor), one JSON
+ * line. OTW_ENOTFOUND, -ENOMEM, -EIO or 0. */
+int otw_inv_print_device(const struct otw_inv *inv,
+			 const uint8_t key[OTW_STORE_DEVKEY_LEN], FILE *f);
+/* Devices only, as RFC 4180 CSV with a header line (docs/inventory.md
+ * lists the columns); merged aliases are listed in their survivor's
+ * aliases column. Same returns. */
+#define OTW_INV_CSV_HEADER \
+	"key,mac,ips,name,type,learned_type,vendor,model,firmware," \
+	"learned_name,authorized,notes,subnet,vlan,dynamic,aliases," \
+	"first_seen,last_seen"
+int otw_inv_print_csv(const struct otw_inv *inv, FILE *f);
 /* The same records as aligned text tables for people. Same returns. */
 int otw_inv_print_table(const struct otw_inv *inv, FILE *f);
 

@@ -12,5 +12,8 @@ int otw_cmd_inventory(int argc, char **argv); /* cli/inventory.c */
 int otw_cmd_console(int argc, char **argv);   /* cli/console.c */
 int otw_cmd_user(int argc, char **argv);      /* cli/user.c */
 int otw_cmd_alerts(int argc, char **argv);    /* cli/alerts.c */
+int otw_cmd_devices(int argc, char **argv);   /* cli/devices.c */
+int otw_cmd_names(int argc, char **argv);     /* cli/names.c */
+int otw_cmd_monitor(int argc, char **argv);   /* cli/monitor.c */
 
 #endif

@@ -1,0 +1,102 @@
+/* otwatch monitor: include/exclude rules of the monitored traffic (by
+ * subnet, VLAN, port), stored as settings and handed to the workers by
+ * `otwatch run` at start (filter.h, docs/inventory.md). */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "audit.h"
+#include "change.h"
+#include "cmds.h"
+#include "names.h"
+#include "otw_err.h"
+#include "otw_ipc-t.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: otwatch monitor include|exclude subnet CIDR|vlan ID|port tcp|udp/N\n"
+		"       otwatch monitor del include|exclude KIND VALUE\n"
+		"       otwatch monitor list\n"
+		"  common: [--store DIR] [--json] [--user NAME]\n"
+		"  Workers read the rules when `otwatch run` starts them.\n");
+}
+
+int otw_cmd_monitor(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "store", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = OTW_STORE_DIR_DEFAULT, *user = NULL, *act;
+	struct otw_store *st;
+	struct otw_txn *txn;
+	struct otw_filter f;
+	char rule[256] = "", canon[OTW_FILTER_TEXT_MAX] = "", err[256] = "";
+	char msg[320];
+	bool json = false;
+	int ch, rc;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (ch) {
+		case 's': dir = optarg; break;
+		case 'j': json = true; break;
+		case 'u': user = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	act = optind < argc ? argv[optind++] : "list";
+	if (strcmp(act, "list") == 0) {
+		if (optind != argc || !otw_cli_begin("monitor", dir, false, &st, &txn))
+			return optind != argc ? 2 : 1;
+		rc = otw_names_rules_load(txn, &f);
+		otw_store_txn_abort(txn);
+		otw_store_close(st);
+		for (unsigned i = 0; rc == 0 && i < f.n; i++) {
+			otw_filter_str(&f.r[i], canon, sizeof(canon));
+			if (json) {
+				fputs("{\"rule\":", stdout);
+				otw_cli_json_str(canon);
+				puts("}");
+			} else {
+				puts(canon);
+			}
+		}
+		if (rc != 0)
+			fprintf(stderr, "otwatch monitor: %s\n", otw_strerror(rc));
+		return rc == 0 ? 0 : 1;
+	}
+	if (strcmp(act, "del") == 0 && optind < argc)
+		act = "del";
+	else if (strcmp(act, "include") == 0 || strcmp(act, "exclude") == 0)
+		snprintf(rule, sizeof(rule), "%s ", act);
+	else {
+		usage(stderr);
+		return 2;
+	}
+	for (int i = optind; i < argc; i++) {
+		size_t o = strlen(rule);
+		snprintf(rule + o, sizeof(rule) - o, "%s%s", argv[i], i + 1 < argc ? " " : "");
+	}
+	if (!otw_cli_begin("monitor", dir, true, &st, &txn))
+		return 1;
+	if (strcmp(act, "del") == 0) {
+		if ((rc = otw_names_rule_del(txn, rule, err, sizeof(err))) == OTW_ENOTFOUND)
+			snprintf(err, sizeof(err), "no such rule: %s", rule);
+		snprintf(canon, sizeof(canon), "%s", rule);
+	} else {
+		rc = otw_names_rule_add(txn, rule, canon, sizeof(canon), err, sizeof(err));
+	}
+	snprintf(msg, sizeof(msg), "%s %s (workers apply it at the next `otwatch run`)",
+		 strcmp(act, "del") == 0 ? "deleted" : "added", canon);
+	if (rc == 0)
+		rc = otw_store_audit_log(txn, otw_cli_user(user),
+					 strcmp(act, "del") == 0 ? "monitor.del" : "monitor.add",
+					 "monitor", canon);
+	return otw_cli_finish("monitor", st, txn, rc, err, msg, json);
+}
