@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api_devedit.h"
 #include "http.h"
 #include "opnames.h"
 #include "otw_app.h"
@@ -16,6 +17,7 @@
 #define LIMIT_MAX 1000
 
 struct page {
+	struct otw_txn *txn;   /* of the walk: operator fields (api_devedit) */
 	unsigned offset, limit, total;
 	char q[128];
 	cJSON *items;
@@ -103,8 +105,8 @@ static int dev_one(void *arg, const struct otw_store_device *d)
 	if (d->n_ips > 0)
 		otw_ip_str(&d->ips[0], ip, sizeof(ip));
 	f[0] = mac, f[1] = ip, f[2] = d->vendor, f[3] = d->model, f[4] = d->firmware;
-	if (!match(pg->q, f, 5) || !page_take(pg))
-		return 0;
+	if (otw_api_dev_is_alias(pg->txn, d) || !match(pg->q, f, 5) || !page_take(pg))
+		return 0; /* an alias shows inside its survivor */
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "mac", mac);
 	cJSON_AddNumberToObject(o, "vlan", d->vlan);
@@ -119,6 +121,7 @@ static int dev_one(void *arg, const struct otw_store_device *d)
 		cJSON_AddStringToObject(o, "model", d->model);
 	if (d->firmware[0])
 		cJSON_AddStringToObject(o, "firmware", d->firmware);
+	otw_api_dev_meta(pg->txn, d, o);
 	add_apps(o, "serves", d->apps_served);
 	add_apps(o, "uses", d->apps_used);
 	add_time(o, "first_seen", d->first_ns);
@@ -139,7 +142,11 @@ static int walk(struct otw_req *r, int (*fn)(struct otw_txn *, void *), void *ar
 	return rc;
 }
 
-static int dev_walk(struct otw_txn *t, void *a) { return otw_store_device_foreach(t, dev_one, a); }
+static int dev_walk(struct otw_txn *t, void *a)
+{
+	((struct page *)a)->txn = t;
+	return otw_store_device_foreach(t, dev_one, a);
+}
 
 static void devices_get(struct otw_req *r)
 {

@@ -13,6 +13,7 @@
 
 #include "cert.h"
 #include "console.h"
+#include "api_devedit.h"
 #include "http.h"
 #include "otw_err.h"
 #include "otw_time.h"
@@ -131,7 +132,7 @@ void otw_audit(const struct otw_req *r, const char *action, const char *object)
 }
 
 static const struct otw_route *const tables[] = { otw_routes_auth, otw_routes_inv,
-						   otw_routes_alert, NULL };
+						   otw_routes_alert, otw_routes_devedit, NULL };
 
 static bool path_match(const struct otw_route *rt, const char *path, const char **rest)
 {
