@@ -446,10 +446,11 @@ int main(int argc, char **argv)
 	otw_log(LOG_INFO,
 		"event=worker_totals worker=%u packets=%" PRIu64 " bytes=%" PRIu64
 		" malformed=%" PRIu64 " multiseg=%" PRIu64 " events=%" PRIu64
-		" msgs=%" PRIu64 " send_fail=%" PRIu64 " events_lost=%" PRIu64,
+		" msgs=%" PRIu64 " send_fail=%" PRIu64 " events_lost=%" PRIu64
+		" excluded=%" PRIu64,
 		wk.o.id, wk.st->packets, wk.st->bytes, wk.st->malformed,
 		wk.st->multiseg, wk.st->events, wk.st->msgs_sent, wk.st->send_fail,
-		wk.st->events_lost);
+		wk.st->events_lost, wk.st->excluded);
 	OTW_STAT_SET(wk.st->state, OTW_PROC_EXITED);
 	rc = 0;
 	nng_close(wk.sock);
