@@ -248,45 +248,24 @@ int otw_devedit_unmerge(struct otw_txn *txn, const uint8_t alias[DK],
 	return 0;
 }
 
-struct aliases {
-	const uint8_t *key;
-	struct otw_store_devmeta *a;
-	size_t n, cap;
-};
-
-static int collect_alias(void *arg, const struct otw_store_devmeta *m)
-{
-	struct aliases *l = arg;
-
-	if (!m->merged || memcmp(m->merged_into, l->key, DK) != 0)
-		return 0;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 4;
-		void *p = realloc(l->a, cap * sizeof(*l->a));
-		if (p == NULL)
-			return -ENOMEM;
-		l->a = p;
-		l->cap = cap;
-	}
-	l->a[l->n++] = *m;
-	return 0;
-}
-
 int otw_devedit_delete(struct otw_txn *txn, const uint8_t key[DK],
 		       const char *user, char *err, size_t errlen)
 {
-	struct aliases l = { key, NULL, 0, 0 };
+	struct otw_store_devmeta *all = NULL;
+	size_t n = 0;
 	int rc;
 
 	if ((rc = exists(txn, key, err, errlen)) != 0)
 		return rc;
-	rc = otw_store_devmeta_foreach(txn, collect_alias, &l);
-	for (size_t i = 0; rc == 0 && i < l.n; i++) {
-		l.a[i].merged = false; /* history of its own again */
-		memset(l.a[i].merged_into, 0, DK);
-		rc = otw_store_devmeta_put(txn, &l.a[i]);
+	rc = otw_store_devmeta_load(txn, &all, &n);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		if (!all[i].merged || memcmp(all[i].merged_into, key, DK) != 0)
+			continue;
+		all[i].merged = false; /* history of its own again */
+		memset(all[i].merged_into, 0, DK);
+		rc = otw_store_devmeta_put(txn, &all[i]);
 	}
-	free(l.a);
+	free(all);
 	if (rc == 0)
 		rc = otw_store_device_del(txn, key);
 	if (rc == 0 && (rc = otw_store_devmeta_del(txn, key)) == OTW_ENOTFOUND)

@@ -1248,57 +1248,38 @@ static int load_op(void *arg, const struct otw_store_op *r)
 	return 0;
 }
 
-struct meta_load {
-	struct otw_store_devmeta *a;
-	uint32_t n, cap;
-};
-
-static int meta_one(void *arg, const struct otw_store_devmeta *m)
-{
-	struct meta_load *l = arg;
-
-	if (l->n == l->cap) {
-		uint32_t cap = l->cap ? 2 * l->cap : 16;
-		void *p = realloc(l->a, cap * sizeof(*l->a));
-		if (p == NULL)
-			return -ENOMEM;
-		l->a = p;
-		l->cap = cap;
-	}
-	l->a[l->n++] = *m;
-	return 0;
-}
-
 /* Operator records and names: replace what was loaded before, then point
  * each device at its record and each alias at its survivor (one level: a
  * survivor that is itself an alias is not followed, the CLI and console
  * refuse such merges). */
 static int load_meta(struct otw_inv *inv, struct otw_txn *txn)
 {
-	struct meta_load l = { NULL, 0, 0 };
+	struct otw_store_devmeta *all = NULL;
 	struct otw_names *names;
+	size_t n = 0;
 	int rc;
 
-	if ((rc = otw_store_devmeta_foreach(txn, meta_one, &l)) != 0 ||
-	    (rc = otw_names_load(txn, &names)) != 0) {
-		free(l.a);
+	if ((rc = otw_store_devmeta_load(txn, &all, &n)) != 0)
 		return rc;
+	if (n > ENT_MAX || (rc = otw_names_load(txn, &names)) != 0) {
+		free(all);
+		return rc != 0 ? rc : -ENOMEM;
 	}
 	free(inv->meta);
 	otw_names_free(inv->names);
-	inv->meta = l.a;
-	inv->n_meta = l.n;
+	inv->meta = all;
+	inv->n_meta = (uint32_t)n;
 	inv->names = names;
 	for (uint32_t i = 0; i < inv->n_dev; i++)
 		inv->dev[i].merged_to = inv->dev[i].meta = inv->dev[i].aliases =
 			inv->dev[i].alias_next = NONE;
-	for (uint32_t m = 0; m < l.n; m++) {
-		uint32_t i = dev_find_raw(inv, l.a[m].dev), j;
+	for (uint32_t m = 0; m < inv->n_meta; m++) {
+		uint32_t i = dev_find_raw(inv, all[m].dev), j;
 		if (i == NONE)
 			continue;
 		inv->dev[i].meta = m;
-		if (!l.a[m].merged ||
-		    (j = dev_find_raw(inv, l.a[m].merged_into)) == NONE || j == i)
+		if (!all[m].merged ||
+		    (j = dev_find_raw(inv, all[m].merged_into)) == NONE || j == i)
 			continue;
 		inv->dev[i].merged_to = j;
 	}

@@ -1,10 +1,40 @@
 /* Helpers of the CLI commands that change stored state (change.h). */
 #include "change.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "otw_err.h"
+#include "otw_ipc-t.h"
+
+int otw_cli_common_opts(int argc, char **argv, void (*usage)(FILE *),
+			struct otw_cli_common *c)
+{
+	static const struct option lo[] = {
+		{ "store", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	c->dir = OTW_STORE_DIR_DEFAULT;
+	c->user = NULL;
+	c->json = false;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (ch) {
+		case 's': c->dir = optarg; break;
+		case 'j': c->json = true; break;
+		case 'u': c->user = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	return -1;
+}
 
 const char *otw_cli_user(const char *opt)
 {

@@ -5,8 +5,19 @@
 #define OTW_CLI_CHANGE_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "store.h"
+
+/* The options of `names` and `monitor`: --store, --json, --user, --help. */
+struct otw_cli_common {
+	const char *dir, *user;
+	bool json;
+};
+/* Parse them (optind is left at the first operand). Returns -1 to go on,
+ * else the exit code (0 after --help, 2 on a bad option). */
+int otw_cli_common_opts(int argc, char **argv, void (*usage)(FILE *),
+			struct otw_cli_common *c);
 
 /* --user, else $SUDO_USER, else $USER, else "cli". */
 const char *otw_cli_user(const char *opt);

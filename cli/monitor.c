@@ -10,7 +10,6 @@
 #include "cmds.h"
 #include "names.h"
 #include "otw_err.h"
-#include "otw_ipc-t.h"
 
 static void usage(FILE *f)
 {
@@ -24,42 +23,27 @@ static void usage(FILE *f)
 
 int otw_cmd_monitor(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "store", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = OTW_STORE_DIR_DEFAULT, *user = NULL, *act;
+	struct otw_cli_common o;
+	const char *act;
 	struct otw_store *st;
 	struct otw_txn *txn;
 	struct otw_filter f;
 	char rule[256] = "", canon[OTW_FILTER_TEXT_MAX] = "", err[256] = "";
 	char msg[320];
-	bool json = false;
 	int ch, rc;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-		switch (ch) {
-		case 's': dir = optarg; break;
-		case 'j': json = true; break;
-		case 'u': user = optarg; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
+	if ((ch = otw_cli_common_opts(argc, argv, usage, &o)) >= 0)
+		return ch;
 	act = optind < argc ? argv[optind++] : "list";
 	if (strcmp(act, "list") == 0) {
-		if (optind != argc || !otw_cli_begin("monitor", dir, false, &st, &txn))
+		if (optind != argc || !otw_cli_begin("monitor", o.dir, false, &st, &txn))
 			return optind != argc ? 2 : 1;
 		rc = otw_names_rules_load(txn, &f);
 		otw_store_txn_abort(txn);
 		otw_store_close(st);
 		for (unsigned i = 0; rc == 0 && i < f.n; i++) {
 			otw_filter_str(&f.r[i], canon, sizeof(canon));
-			if (json) {
+			if (o.json) {
 				fputs("{\"rule\":", stdout);
 				otw_cli_json_str(canon);
 				puts("}");
@@ -83,7 +67,7 @@ int otw_cmd_monitor(int argc, char **argv)
 		size_t o = strlen(rule);
 		snprintf(rule + o, sizeof(rule) - o, "%s%s", argv[i], i + 1 < argc ? " " : "");
 	}
-	if (!otw_cli_begin("monitor", dir, true, &st, &txn))
+	if (!otw_cli_begin("monitor", o.dir, true, &st, &txn))
 		return 1;
 	if (strcmp(act, "del") == 0) {
 		if ((rc = otw_names_rule_del(txn, rule, err, sizeof(err))) == OTW_ENOTFOUND)
@@ -95,8 +79,8 @@ int otw_cmd_monitor(int argc, char **argv)
 	snprintf(msg, sizeof(msg), "%s %s (workers apply it at the next `otwatch run`)",
 		 strcmp(act, "del") == 0 ? "deleted" : "added", canon);
 	if (rc == 0)
-		rc = otw_store_audit_log(txn, otw_cli_user(user),
+		rc = otw_store_audit_log(txn, otw_cli_user(o.user),
 					 strcmp(act, "del") == 0 ? "monitor.del" : "monitor.add",
 					 "monitor", canon);
-	return otw_cli_finish("monitor", st, txn, rc, err, msg, json);
+	return otw_cli_finish("monitor", st, txn, rc, err, msg, o.json);
 }

@@ -9,7 +9,6 @@
 #include "cmds.h"
 #include "names.h"
 #include "otw_err.h"
-#include "otw_ipc-t.h"
 
 static void usage(FILE *f)
 {
@@ -46,30 +45,17 @@ static int list_one(void *arg, const char *spec, const char *name)
 
 int otw_cmd_names(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "store", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = OTW_STORE_DIR_DEFAULT, *user = NULL, *act;
+	struct otw_cli_common o;
+	const char *act;
 	struct otw_store *st;
 	struct otw_txn *txn;
 	struct lst l = { 0 };
 	char err[256] = "", msg[256], action[32];
 	int ch, kind = -1, rc = 0;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-		switch (ch) {
-		case 's': dir = optarg; break;
-		case 'j': l.json = true; break;
-		case 'u': user = optarg; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
+	if ((ch = otw_cli_common_opts(argc, argv, usage, &o)) >= 0)
+		return ch;
+	l.json = o.json;
 	if (optind < argc && (kind = otw_names_kind_parse(argv[optind])) >= 0)
 		optind++;
 	act = optind < argc ? argv[optind++] : "list";
@@ -78,7 +64,7 @@ int otw_cmd_names(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
-		if (!otw_cli_begin("names", dir, false, &st, &txn))
+		if (!otw_cli_begin("names", o.dir, false, &st, &txn))
 			return 1;
 		for (int k = 0; k < 4 && rc == 0; k++) {
 			if (kind >= 0 && k != kind)
@@ -96,7 +82,7 @@ int otw_cmd_names(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (!otw_cli_begin("names", dir, true, &st, &txn))
+	if (!otw_cli_begin("names", o.dir, true, &st, &txn))
 		return 1;
 	snprintf(action, sizeof(action), "names.%s.%s", otw_names_kind_str(kind), act);
 	if (act[0] == 'a')
@@ -108,7 +94,7 @@ int otw_cmd_names(int argc, char **argv)
 	snprintf(msg, sizeof(msg), "%s %s %s", otw_names_kind_str(kind),
 		 act[0] == 'a' ? "named" : "deleted", argv[optind]);
 	if (rc == 0)
-		rc = otw_store_audit_log(txn, otw_cli_user(user), action, argv[optind],
+		rc = otw_store_audit_log(txn, otw_cli_user(o.user), action, argv[optind],
 					 optind + 1 < argc ? argv[optind + 1] : "");
 	return otw_cli_finish("names", st, txn, rc, err, msg, l.json);
 }

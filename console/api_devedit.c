@@ -67,8 +67,8 @@ static int alias_one(void *arg, const struct otw_store_devmeta *m)
 	return 0;
 }
 
-void otw_api_dev_meta(struct otw_txn *txn, const struct otw_store_device *d,
-		      cJSON *o)
+static void dev_meta(struct otw_txn *txn, const struct otw_store_device *d,
+		     cJSON *o)
 {
 	struct otw_store_devmeta m;
 	struct otw_names *nm = NULL;
@@ -118,6 +118,27 @@ void otw_api_dev_meta(struct otw_txn *txn, const struct otw_store_device *d,
 	if (d->vlan != 0 && otw_names_vlan(nm, d->vlan) != NULL)
 		cJSON_AddStringToObject(o, "vlan_name", otw_names_vlan(nm, d->vlan));
 	otw_names_free(nm);
+}
+
+cJSON *otw_api_dev_json(struct otw_txn *txn, const struct otw_store_device *d)
+{
+	cJSON *o = cJSON_CreateObject(), *ips;
+	char b[64];
+
+	/* "mac" also for IP-keyed devices (zeros): the UI keys rows on it */
+	cJSON_AddStringToObject(o, "mac", otw_mac_str(d->mac, b, sizeof(b)));
+	cJSON_AddNumberToObject(o, "vlan", d->vlan);
+	ips = cJSON_AddArrayToObject(o, "ips");
+	for (unsigned i = 0; i < d->n_ips && i < OTW_STORE_DEV_IPS; i++)
+		add_ip(ips, &d->ips[i]);
+	if (d->vendor[0])
+		cJSON_AddStringToObject(o, "vendor", d->vendor);
+	if (d->model[0])
+		cJSON_AddStringToObject(o, "model", d->model);
+	if (d->firmware[0])
+		cJSON_AddStringToObject(o, "firmware", d->firmware);
+	dev_meta(txn, d, o);
+	return o;
 }
 
 /* --- helpers ------------------------------------------------------------- */
@@ -201,28 +222,19 @@ static bool parse_rest(struct otw_req *r, uint8_t key[DK], char *verb, size_t vl
 	return true;
 }
 
-/* --- devices ------------------------------------------------------------- */
-
-static cJSON *device_json(struct otw_txn *txn, const struct otw_store_device *d)
+/* rest = "<key>" only. */
+static bool parse_key(struct otw_req *r, uint8_t key[DK])
 {
-	cJSON *o = cJSON_CreateObject(), *ips;
-	char b[64];
+	char verb[16];
 
-	if (!d->by_ip)
-		cJSON_AddStringToObject(o, "mac", otw_mac_str(d->mac, b, sizeof(b)));
-	cJSON_AddNumberToObject(o, "vlan", d->vlan);
-	ips = cJSON_AddArrayToObject(o, "ips");
-	for (unsigned i = 0; i < d->n_ips && i < OTW_STORE_DEV_IPS; i++)
-		add_ip(ips, &d->ips[i]);
-	if (d->vendor[0])
-		cJSON_AddStringToObject(o, "vendor", d->vendor);
-	if (d->model[0])
-		cJSON_AddStringToObject(o, "model", d->model);
-	if (d->firmware[0])
-		cJSON_AddStringToObject(o, "firmware", d->firmware);
-	otw_api_dev_meta(txn, d, o);
-	return o;
+	if (!parse_rest(r, key, verb, sizeof(verb)))
+		return false;
+	if (verb[0] != '\0')
+		otw_reply_error(r, 404, "no such endpoint");
+	return verb[0] == '\0';
 }
+
+/* --- devices ------------------------------------------------------------- */
 
 static void device_get(struct otw_req *r)
 {
@@ -243,7 +255,7 @@ static void device_get(struct otw_req *r)
 		otw_reply_error(r, 404, "no such device");
 		return;
 	}
-	cJSON *o = device_json(txn, &d);
+	cJSON *o = otw_api_dev_json(txn, &d);
 	otw_store_txn_abort(txn);
 	otw_reply_json(r, 200, o);
 }
@@ -255,15 +267,11 @@ static void device_patch(struct otw_req *r)
 	struct otw_store_device d;
 	struct otw_txn *txn;
 	uint8_t key[DK];
-	char verb[16], err[512] = "";
+	char err[512] = "";
 	int rc;
 
-	if (!parse_rest(r, key, verb, sizeof(verb)))
+	if (!parse_key(r, key))
 		return;
-	if (verb[0] != '\0') {
-		otw_reply_error(r, 404, "no such endpoint");
-		return;
-	}
 	if (!opt_str(r, "name", &e.name) || !opt_str(r, "type", &e.type) ||
 	    !opt_str(r, "notes", &e.notes))
 		return;
@@ -285,7 +293,7 @@ static void device_patch(struct otw_req *r)
 		return;
 	rc = otw_devedit_edit(txn, key, &e, r->sess.user, err, sizeof(err));
 	if (rc == 0 && otw_store_device_get_key(txn, key, &d) == 0) {
-		cJSON *o = device_json(txn, &d);
+		cJSON *o = otw_api_dev_json(txn, &d);
 		finish(r, txn, rc, err, o);
 		return;
 	}
@@ -330,16 +338,10 @@ static void device_delete(struct otw_req *r)
 {
 	struct otw_txn *txn;
 	uint8_t key[DK];
-	char verb[16], err[512] = "";
+	char err[512] = "";
 	int rc;
 
-	if (!parse_rest(r, key, verb, sizeof(verb)))
-		return;
-	if (verb[0] != '\0') {
-		otw_reply_error(r, 404, "no such endpoint");
-		return;
-	}
-	if (!begin(r, true, &txn))
+	if (!parse_key(r, key) || !begin(r, true, &txn))
 		return;
 	rc = otw_devedit_delete(txn, key, r->sess.user, err, sizeof(err));
 	finish(r, txn, rc, err, NULL);

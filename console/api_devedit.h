@@ -14,9 +14,9 @@ extern const struct otw_route otw_routes_devedit[];
 
 /* Is d merged into another device (the list shows it inside that one)? */
 bool otw_api_dev_is_alias(struct otw_txn *txn, const struct otw_store_device *d);
-/* Add key, the operator's fields, aliases (and their IPs to "ips") and
- * the subnet/VLAN names to o, the JSON of d. */
-void otw_api_dev_meta(struct otw_txn *txn, const struct otw_store_device *d,
-		      cJSON *o);
+/* JSON of d (mac, vlan, ips, vendor, model, firmware) with its key, the
+ * operator's fields, aliases (their IPs added to "ips") and the subnet and
+ * VLAN names. The caller owns the result. */
+cJSON *otw_api_dev_json(struct otw_txn *txn, const struct otw_store_device *d);
 
 #endif

@@ -135,6 +135,42 @@ int otw_store_devmeta_foreach(struct otw_txn *txn, otw_store_devmeta_fn fn,
 	return otw_store_raw_foreach(txn, OTW_DB_DEVMETA, one, &w);
 }
 
+struct all {
+	struct otw_store_devmeta *a;
+	size_t n, cap;
+};
+
+static int all_one(void *arg, const struct otw_store_devmeta *m)
+{
+	struct all *l = arg;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		void *p = realloc(l->a, cap * sizeof(*l->a));
+		if (p == NULL)
+			return -ENOMEM;
+		l->a = p;
+		l->cap = cap;
+	}
+	l->a[l->n++] = *m;
+	return 0;
+}
+
+int otw_store_devmeta_load(struct otw_txn *txn, struct otw_store_devmeta **out,
+			   size_t *n)
+{
+	struct all l = { NULL, 0, 0 };
+	int rc = otw_store_devmeta_foreach(txn, all_one, &l);
+
+	if (rc != 0) {
+		free(l.a);
+		return rc;
+	}
+	*out = l.a;
+	*n = l.n;
+	return 0;
+}
+
 /* Fact keys of one device, collected first: LMDB cursors must not walk
  * over records deleted under them. */
 struct facts {

@@ -53,6 +53,11 @@ typedef int (*otw_store_devmeta_fn)(void *arg, const struct otw_store_devmeta *m
 int otw_store_devmeta_foreach(struct otw_txn *txn, otw_store_devmeta_fn fn,
 			      void *arg);
 
+/* Every record, in key order, into a malloc'd array (*out NULL when there
+ * is none; the caller frees it). Returns 0, -ENOMEM or a store error. */
+int otw_store_devmeta_load(struct otw_txn *txn, struct otw_store_devmeta **out,
+			   size_t *n);
+
 /* Delete a device's learned records: its device record and every fact of
  * it (conns and ops are keyed by IP and stay: they are history). Returns 0
  * or OTW_ENOTFOUND when the device record is absent. */
