@@ -1770,16 +1770,18 @@ static void json_opt_str(FILE *f, const char *name, const char *v)
 	json_str(f, v);
 }
 
-static void json_facts(FILE *f, const struct otw_inv *inv, uint32_t i)
+/* The devices shown as i: i itself, then the aliases merged into it. */
+static uint32_t member_next(const struct otw_inv *inv, uint32_t i, uint32_t a)
 {
-	bool first = true;
+	return a == i ? inv->dev[i].aliases : inv->dev[a].alias_next;
+}
 
-	fputs(",\"facts\":[", f);
-	for (uint32_t a = i; a != NONE;
-	     a = a == i ? inv->dev[i].aliases : inv->dev[a].alias_next)
+static void json_facts_of(FILE *f, const struct otw_inv *inv, uint32_t a,
+			  bool *first)
+{
 	for (uint32_t e = inv->dev[a].facts; e != NONE; e = inv->fact[e].next) {
 		const struct otw_store_fact *r = &inv->fact[e].r;
-		fprintf(f, "%s{\"key\":\"%s\",\"value\":", first ? "" : ",",
+		fprintf(f, "%s{\"key\":\"%s\",\"value\":", *first ? "" : ",",
 			otw_attr_name(r->key));
 		json_str(f, r->val);
 		fprintf(f, ",\"app\":\"%s\"", otw_app_name(r->app));
@@ -1792,8 +1794,17 @@ static void json_facts(FILE *f, const struct otw_inv *inv, uint32_t i)
 			fprintf(f, ",\"changes\":%u", r->changes);
 		}
 		fputc('}', f);
-		first = false;
+		*first = false;
 	}
+}
+
+static void json_facts(FILE *f, const struct otw_inv *inv, uint32_t i)
+{
+	bool first = true;
+
+	fputs(",\"facts\":[", f);
+	for (uint32_t a = i; a != NONE; a = member_next(inv, i, a))
+		json_facts_of(f, inv, a, &first);
 	fputc(']', f);
 }
 
@@ -1818,8 +1829,7 @@ struct dev_sum {
 static void dev_sum(const struct otw_inv *inv, uint32_t i, struct dev_sum *s)
 {
 	memset(s, 0, sizeof(*s));
-	for (uint32_t a = i; a != NONE;
-	     a = a == i ? inv->dev[i].aliases : inv->dev[a].alias_next) {
+	for (uint32_t a = i; a != NONE; a = member_next(inv, i, a)) {
 		const struct otw_store_device *d = &inv->dev[a].r;
 		s->apps |= d->apps_served | d->apps_used;
 		seen(&s->first_ns, &s->last_ns, d->first_ns, d->last_ns);
