@@ -2008,8 +2008,11 @@ static void net_str(const struct otw_ip *ip, char *buf, size_t len)
 }
 
 /* Call fn for each subnet with its device count. */
-static void each_net(const struct net *a, size_t n,
-		     void (*fn)(FILE *, const char *, unsigned), FILE *f)
+/* fn(f, cidr, devices, name): name = the operator's name of the most
+ * specific named subnet holding the net's first address, or NULL. */
+static void each_net(const struct otw_inv *inv, const struct net *a, size_t n,
+		     void (*fn)(FILE *, const char *, unsigned, const char *),
+		     FILE *f)
 {
 	for (size_t k = 0; k < n;) {
 		size_t e = k;
@@ -2020,20 +2023,24 @@ static void each_net(const struct net *a, size_t n,
 			e++;
 		}
 		net_str(&a[k].ip, b, sizeof(b));
-		fn(f, b, devs);
+		fn(f, b, devs, otw_names_subnet(inv->names, &a[k].ip, NULL, 0));
 		k = e;
 	}
 }
 
-static void json_net(FILE *f, const char *cidr, unsigned devs)
+static void json_net(FILE *f, const char *cidr, unsigned devs,
+		     const char *name)
 {
-	fprintf(f, "{\"type\":\"subnet\",\"cidr\":\"%s\",\"devices\":%u}\n",
-		cidr, devs);
+	fprintf(f, "{\"type\":\"subnet\",\"cidr\":\"%s\",\"devices\":%u", cidr,
+		devs);
+	json_opt_str(f, "name", name);
+	fputs("}\n", f);
 }
 
-static void table_net(FILE *f, const char *cidr, unsigned devs)
+static void table_net(FILE *f, const char *cidr, unsigned devs,
+		      const char *name)
 {
-	fprintf(f, "%-43s %7u\n", cidr, devs);
+	fprintf(f, "%-43s %7u %s\n", cidr, devs, name ? name : "");
 }
 
 static void json_conn(FILE *f, const struct otw_inv *inv,
@@ -2109,7 +2116,7 @@ int otw_inv_print_json(const struct otw_inv *inv, FILE *f)
 	for (uint32_t i = 0; i < inv->n_dev; i++)
 		if (inv->dev[dv[i]].merged_to == NONE) /* aliases: in survivor */
 			json_device(f, inv, &v, dv[i]);
-	each_net(nets, n_nets, json_net, f);
+	each_net(inv, nets, n_nets, json_net, f);
 	for (uint32_t i = 0; i < inv->n_conn; i++)
 		json_conn(f, inv, &inv->conn[cv[i]].r);
 	for (uint32_t i = 0; i < inv->n_op; i++)
@@ -2469,8 +2476,8 @@ int otw_inv_print_table(const struct otw_inv *inv, FILE *f)
 	    view_build(inv, &v) != 0 || (nets = nets_of(inv, &n_nets)) == NULL)
 		goto out;
 	table_devices(inv, &v, dv, f);
-	fprintf(f, "\nSUBNETS\n%-43s %7s\n", "CIDR", "DEVICES");
-	each_net(nets, n_nets, table_net, f);
+	fprintf(f, "\nSUBNETS\n%-43s %7s %s\n", "CIDR", "DEVICES", "NAME");
+	each_net(inv, nets, n_nets, table_net, f);
 	table_conns(inv, cv, f);
 	table_ops(inv, ov, f);
 	rc = ferror(f) ? -EIO : 0;

@@ -116,6 +116,10 @@ def run(fx):
           "device shows its subnet name and dynamic address (%s %s)" % (d.get("subnet"), d.get("dynamic")))
     st, js, _ = ro.req("GET", "/api/v1/devices/" + a)
     check(js.get("subnet") == "Cell A" and js.get("dynamic") is True, "console detail shows names")
+    nets = [json.loads(l) for l in cli(db, "inventory", "--json").stdout.splitlines()
+            if '"type":"subnet"' in l]
+    check(any(n["cidr"] == net and n.get("name") == "Cell A" for n in nets),
+          "otwatch inventory names the subnet: %s" % nets)
     st, _, _ = an.req("DELETE", "/api/v1/names?kind=vlan&spec=20")
     check(st == 200, "delete a VLAN name (%d)" % st)
     st, _, _ = an.req("DELETE", "/api/v1/names?kind=vlan&spec=20")
