@@ -137,7 +137,8 @@ static int change(const struct opts *o, const char *sub, char **args, int n)
 	}
 	if (!otw_cli_begin("devices", o->dir, true, &st, &txn))
 		return 1;
-	snprintf(msg, sizeof(msg), "%s %s", sub, args[0]);
+	snprintf(msg, sizeof(msg), "%sd %s", strcmp(sub, "edit") == 0 ? "edite" : sub,
+		 args[0]); /* edited, unmerged, deleted */
 	if (strcmp(sub, "edit") == 0) {
 		rc = otw_devedit_edit(txn, a, &o->e, user, err, sizeof(err));
 	} else if (strcmp(sub, "merge") == 0) {
