@@ -71,8 +71,8 @@ int otw_cmd_monitor(int argc, char **argv)
 		return 1;
 	if (strcmp(act, "del") == 0) {
 		if ((rc = otw_names_rule_del(txn, rule, err, sizeof(err))) == OTW_ENOTFOUND)
-			snprintf(err, sizeof(err), "no such rule: %s", rule);
-		snprintf(canon, sizeof(canon), "%s", rule);
+			snprintf(err, sizeof(err), "no such rule: %.200s", rule);
+		snprintf(canon, sizeof(canon), "%.*s", (int)sizeof(canon) - 1, rule);
 	} else {
 		rc = otw_names_rule_add(txn, rule, canon, sizeof(canon), err, sizeof(err));
 	}
