@@ -22,6 +22,8 @@ static const struct cmd cmds[] = {
 	{ "alerts", otw_cmd_alerts, "list stored alerts; close, mute, learn, reopen" },
 	{ "console", otw_cmd_console, "serve the web console and REST API (HTTPS)" },
 	{ "user", otw_cmd_user, "add, list and delete console users" },
+	{ "setup", otw_cmd_setup, "first configuration: name, interfaces, certificate, mode" },
+	{ "activation", otw_cmd_activation, "signing keys, signed activation files; apply one" },
 };
 
 static void usage(FILE *f)

@@ -495,7 +495,7 @@ static void names_post(struct otw_req *r)
 	rc = otw_names_put(txn, k, spec, name ? name : "", err, sizeof(err));
 	snprintf(action, sizeof(action), "names.%s.add", otw_names_kind_str(k));
 	if (rc == 0)
-		rc = otw_store_audit_log(txn, r->sess.user, action, spec, name ? name : "");
+		rc = otw_audit_log(r, txn, NULL, action, spec, name ? name : "");
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "kind", otw_names_kind_str(k));
 	cJSON_AddStringToObject(o, "spec", spec);
@@ -522,7 +522,7 @@ static void names_delete(struct otw_req *r)
 		snprintf(err, sizeof(err), "no %s %s", kind, spec);
 	snprintf(action, sizeof(action), "names.%s.del", kind);
 	if (rc == 0)
-		rc = otw_store_audit_log(txn, r->sess.user, action, spec, "");
+		rc = otw_audit_log(r, txn, NULL, action, spec, "");
 	finish(r, txn, rc, err, NULL);
 }
 
@@ -569,7 +569,7 @@ static void monitor_post(struct otw_req *r)
 		return;
 	rc = otw_names_rule_add(txn, rule, canon, sizeof(canon), err, sizeof(err));
 	if (rc == 0)
-		rc = otw_store_audit_log(txn, r->sess.user, "monitor.add", "monitor", canon);
+		rc = otw_audit_log(r, txn, NULL, "monitor.add", "monitor", canon);
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "rule", canon);
 	finish(r, txn, rc, err, o);
@@ -590,7 +590,7 @@ static void monitor_delete(struct otw_req *r)
 	if ((rc = otw_names_rule_del(txn, rule, err, sizeof(err))) == OTW_ENOTFOUND)
 		snprintf(err, sizeof(err), "no such rule");
 	if (rc == 0)
-		rc = otw_store_audit_log(txn, r->sess.user, "monitor.del", "monitor", rule);
+		rc = otw_audit_log(r, txn, NULL, "monitor.del", "monitor", rule);
 	finish(r, txn, rc, err, NULL);
 }
 

@@ -13,10 +13,8 @@
  * COTP never changes within one connection, so S7comm and MMS share the
  * tail of it. */
 struct iso_state {
-	uint16_t skip[2];   /* bytes of a cut TPKT still to come, per direction */
-	uint8_t hdr[2][3];  /* start of a TPKT header cut after 1-3 bytes */
-	uint8_t nhdr;       /* bits 0-1: bytes in hdr[0], bits 2-3: hdr[1] */
 	uint8_t flags;      /* ISO_F_* */
+	uint8_t pad[11];
 	union {
 		struct {    /* S7comm: last two jobs, to key their acks */
 			struct {
@@ -30,7 +28,8 @@ struct iso_state {
 		struct {    /* MMS: last confirmed request, to key errors */
 			uint8_t invoke[4]; /* invokeID, big-endian */
 			uint8_t service;
-			uint8_t pad[7];
+			uint8_t gnl_domains; /* it is a getNameList of domains */
+			uint8_t pad[6];
 		} mms;
 	} u;
 };

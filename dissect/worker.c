@@ -22,6 +22,7 @@
 
 #include <nng/nng.h>
 #include <nng/protocol/pipeline0/push.h>
+#include <nng/protocol/reqrep0/rep.h>
 
 #include <rte_common.h>
 #include <rte_cycles.h>
@@ -40,6 +41,8 @@
 #include "otw_ev-t.h"
 #include "otw_evcodec.h"
 #include "otw_ipc-t.h"
+#include "otw_ipc.h"
+#include "otw_pktring.h"
 #include "otw_log.h"
 #include "otw_stats-t.h"
 
@@ -56,6 +59,7 @@ struct wk_opts {
 	unsigned linger_ms;
 	unsigned wait_s;
 	struct otw_filter filter; /* --filter rules (otwatch monitor) */
+	unsigned evid_slots; /* frames kept for alert evidence; 0: none */
 };
 
 struct wk {
@@ -70,7 +74,11 @@ struct wk {
 	bool warned;      /* first send failure logged */
 	size_t ts_off;    /* timestamp dynfield (when ts_flag) */
 	uint64_t ts_flag;
+	struct otw_pktring *pring; /* recent frames, for alert evidence */
+	nng_socket evsock;         /* rep: otw-baseline asks for them */
+	bool evid;
 	uint8_t buf[OTW_EV_BATCH_BYTES];
+	uint8_t evbuf[OTW_PKTRING_PCAP_BYTES(OTW_PKTRING_MAX_PKTS)];
 };
 
 static volatile sig_atomic_t wk_stop;
@@ -116,14 +124,17 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: otw-dissect [EAL args] -- --worker N [--events URL]\n"
-		"       [--max-flows N] [--linger-ms MS] [--wait S] [--filter RULE]...\n"
+		"       [--max-flows N] [--linger-ms MS] [--wait S] [--evidence-slots N]\n"
+		"       [--filter RULE]...\n"
 		"  --worker N      ring to drain (0..%d)\n"
 		"  --events URL    otw-baseline's NNG pull socket (default %s)\n"
 		"  --max-flows N   flow table capacity (default: engine's)\n"
 		"  --linger-ms MS  after the final flush, time for NNG to deliver (500)\n"
 		"  --wait S        wait this long for capture's ring (10)\n"
+		"  --evidence-slots N  recent frames kept for alert pcaps (%u; 0: none,\n"
+		"                  saves ~8 ns per packet)\n"
 		"  --filter RULE   include|exclude subnet CIDR|vlan ID|port tcp|udp/N\n",
-		OTW_MAX_WORKERS - 1, OTW_EV_URL_DEFAULT);
+		OTW_MAX_WORKERS - 1, OTW_EV_URL_DEFAULT, OTW_PKTRING_SLOTS_DEFAULT);
 }
 
 static int parse_opts(int argc, char **argv, struct wk_opts *o)
@@ -135,6 +146,7 @@ static int parse_opts(int argc, char **argv, struct wk_opts *o)
 		{ "linger-ms", required_argument, NULL, 'l' },
 		{ "wait", required_argument, NULL, 'W' },
 		{ "filter", required_argument, NULL, 'F' },
+		{ "evidence-slots", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -145,6 +157,7 @@ static int parse_opts(int argc, char **argv, struct wk_opts *o)
 	o->max_flows = 0;
 	o->linger_ms = 500;
 	o->wait_s = 10;
+	o->evid_slots = OTW_PKTRING_SLOTS_DEFAULT;
 	optind = 1;
 	while (rc == 0 && (c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
@@ -175,6 +188,9 @@ static int parse_opts(int argc, char **argv, struct wk_opts *o)
 			}
 			break;
 		}
+		case 'E':
+			rc = otw_parse_uint(optarg, 0, 1u << 24, &o->evid_slots);
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -336,6 +352,10 @@ static void wk_burst(struct wk *wk, struct rte_mbuf **mb, unsigned n)
 		}
 		multi += m->nb_segs > 1; /* only the first segment is read */
 		bytes += m->pkt_len;
+		if (wk->pring != NULL)
+			otw_pktring_push(wk->pring, ts,
+					 rte_pktmbuf_mtod(m, const uint8_t *),
+					 m->data_len, m->pkt_len);
 		otw_engine_packet(wk->eng, rte_pktmbuf_mtod(m, const uint8_t *),
 				  m->data_len, m->pkt_len, ts);
 	}
@@ -355,6 +375,52 @@ static void wk_publish(struct wk *wk)
 	OTW_STAT_SET(wk->st->flows_active, es.flows_active);
 	OTW_STAT_SET(wk->st->excluded, es.excluded);
 	OTW_STAT_SET(wk->st->heartbeat_ns, otw_clock_ns(CLOCK_REALTIME));
+}
+
+/* Answer otw-baseline's evidence requests (a selection -> a pcap). Never
+ * blocks: an answer that cannot be sent now is dropped (the baseline
+ * times out and writes what other workers gave). */
+static void wk_evid_serve(struct wk *wk)
+{
+	for (int i = 0; wk->evid && i < 16; i++) {
+		struct otw_pktring_sel sel;
+		void *msg;
+		size_t len, out = 24;
+		if (nng_recv(wk->evsock, &msg, &len,
+			     NNG_FLAG_ALLOC | NNG_FLAG_NONBLOCK) != 0)
+			return;
+		if (!otw_pktring_sel_decode(msg, len, &sel) ||
+		    otw_pktring_extract(wk->pring, &sel, wk->evbuf,
+					sizeof(wk->evbuf), &out) < 0)
+			out = 0; /* an empty answer: "nothing here" */
+		nng_free(msg, len);
+		(void)nng_send(wk->evsock, wk->evbuf, out, NNG_FLAG_NONBLOCK);
+	}
+}
+
+static void wk_evid_open(struct wk *wk)
+{
+	char url[512];
+	int rc;
+
+	if (wk->o.evid_slots == 0 ||
+	    !otw_ipc_evid_url(wk->o.url, wk->o.id, url, sizeof(url)))
+		return;
+	if ((rc = otw_pktring_create(wk->o.evid_slots, &wk->pring)) != 0) {
+		otw_log(LOG_WARNING, "event=evidence_off err=\"%s\"", otw_strerror(rc));
+		return;
+	}
+	if ((rc = nng_rep0_open(&wk->evsock)) != 0 ||
+	    (rc = nng_listen(wk->evsock, url, NULL, 0)) != 0) {
+		otw_log(LOG_WARNING, "event=evidence_off url=%s err=\"%s\"", url,
+			nng_strerror(rc));
+		if (nng_socket_id(wk->evsock) > 0)
+			nng_close(wk->evsock);
+		otw_pktring_destroy(wk->pring);
+		wk->pring = NULL;
+		return;
+	}
+	wk->evid = true;
 }
 
 static void wk_loop(struct wk *wk)
@@ -382,6 +448,7 @@ static void wk_loop(struct wk *wk)
 			next_tick = now + tick;
 			otw_engine_tick(wk->eng);
 			wk_publish(wk);
+			wk_evid_serve(wk);
 		}
 	}
 	/* capture stops first: whatever it enqueued is still ours */
@@ -430,6 +497,7 @@ int main(int argc, char **argv)
 	}
 	if (wk_nng_open(&wk) != 0)
 		goto out_engine;
+	wk_evid_open(&wk);
 	memset(wk.st, 0, sizeof(*wk.st));
 	OTW_STAT_SET(wk.st->epoch_ns, wk.epoch);
 	OTW_STAT_SET(wk.st->pid, (int32_t)getpid());
@@ -441,8 +509,12 @@ int main(int argc, char **argv)
 	wk.final = true; /* the last batches may wait (SENDTIMEO) */
 	otw_engine_flush(wk.eng, true);
 	wk_publish(&wk);
-	/* NNG has no flush: give queued messages time to reach the peer */
-	otw_sleep_ns((uint64_t)wk.o.linger_ms * 1000000u);
+	/* NNG has no flush: give queued messages time to reach the peer, and
+	 * the baseline time to ask for the evidence of the last alerts */
+	for (unsigned ms = 0; ms < wk.o.linger_ms; ms += 10) {
+		wk_evid_serve(&wk);
+		otw_sleep_ns(10000000u);
+	}
 	otw_log(LOG_INFO,
 		"event=worker_totals worker=%u packets=%" PRIu64 " bytes=%" PRIu64
 		" malformed=%" PRIu64 " multiseg=%" PRIu64 " events=%" PRIu64
@@ -454,6 +526,9 @@ int main(int argc, char **argv)
 	OTW_STAT_SET(wk.st->state, OTW_PROC_EXITED);
 	rc = 0;
 	nng_close(wk.sock);
+	if (wk.evid)
+		nng_close(wk.evsock);
+	otw_pktring_destroy(wk.pring);
 out_engine:
 	otw_engine_destroy(wk.eng);
 out_eal:
