@@ -14,6 +14,9 @@
 #include <time.h>
 
 #include "class.h"
+#include "csv.h"
+#include "devmeta.h"
+#include "names.h"
 #include "opnames.h"
 #include "otw_app.h"
 #include "otw_err.h"
@@ -132,6 +135,10 @@ struct dev_ent {
 	struct otw_store_device r;
 	uint32_t facts;           /* first fact entry of this device, NONE */
 	uint32_t pick[P__COUNT];  /* chosen fact per field, NONE */
+	uint32_t merged_to;       /* survivor when merged (an alias), NONE */
+	uint32_t aliases;         /* first alias merged into this, NONE */
+	uint32_t alias_next;      /* next alias of the same survivor */
+	uint32_t meta;            /* operator record in inv->meta, NONE */
 	bool dirty;
 };
 
@@ -170,6 +177,9 @@ struct otw_inv {
 	bool oui_set;     /* oui chosen by otw_inv_set_oui: no default load */
 	uint64_t flips;   /* guessed conns turned round by a known opener */
 	uint64_t facts_capped;
+	struct otw_store_devmeta *meta; /* operator records (devmeta) */
+	uint32_t n_meta;
+	struct otw_names *names;        /* subnet/VLAN/port names, DHCP */
 };
 
 int otw_inv_create(struct otw_inv **out)
@@ -205,6 +215,8 @@ void otw_inv_destroy(struct otw_inv *inv)
 	free(inv->d_conn.a);
 	free(inv->d_op.a);
 	free(inv->d_fact.a);
+	free(inv->meta);
+	otw_names_free(inv->names);
 	free(inv);
 }
 
@@ -365,11 +377,24 @@ static bool ip_eq(const struct otw_inv *inv, uint32_t e, const void *key)
 	return false;
 }
 
-static uint32_t dev_find(const struct otw_inv *inv, const uint8_t k[DK])
+/* The record keyed k itself, merged or not. */
+static uint32_t dev_find_raw(const struct otw_inv *inv, const uint8_t k[DK])
 {
 	uint64_t *s = idx_find(inv, &inv->dev_ix, hash_bytes(k, DK), dev_eq, k);
 
 	return s ? (uint32_t)*s - 1 : NONE;
+}
+
+/* An alias (merged by the operator) stands for its survivor: events,
+ * conns and ops of the alias are credited there. */
+static uint32_t dev_resolve(const struct otw_inv *inv, uint32_t i)
+{
+	return i != NONE && inv->dev[i].merged_to != NONE ? inv->dev[i].merged_to : i;
+}
+
+static uint32_t dev_find(const struct otw_inv *inv, const uint8_t k[DK])
+{
+	return dev_resolve(inv, dev_find_raw(inv, k));
 }
 
 static uint32_t dev_find_mac(const struct otw_inv *inv, const uint8_t mac[6])
@@ -386,6 +411,7 @@ static void dev_init(struct dev_ent *d)
 	d->facts = NONE;
 	for (int p = 0; p < P__COUNT; p++)
 		d->pick[p] = NONE;
+	d->merged_to = d->meta = d->aliases = d->alias_next = NONE;
 }
 
 static bool is_router(const struct otw_store_device *d)
@@ -398,7 +424,7 @@ static uint32_t dev_by_ip(const struct otw_inv *inv, const struct otw_ip *ip)
 	uint64_t *s = idx_find(inv, &inv->ip_ix, hash_bytes(ip, sizeof(*ip)),
 			       ip_eq, ip);
 
-	return s ? (uint32_t)*s - 1 : NONE;
+	return dev_resolve(inv, s ? (uint32_t)*s - 1 : NONE);
 }
 
 /* Point ip at device i in the IP index. When two devices claim an IP, a
@@ -1182,7 +1208,7 @@ static int load_dev(void *arg, const struct otw_store_device *r)
 	    (rc = idx_reserve(&inv->ip_ix, r->n_ips)) != 0)
 		return rc;
 	otw_store_device_key(r, k);
-	if ((i = dev_find(inv, k)) == NONE) {
+	if ((i = dev_find_raw(inv, k)) == NONE) {
 		i = inv->n_dev++;
 		idx_place(&inv->dev_ix, hash_bytes(k, DK), i);
 	}
@@ -1197,7 +1223,7 @@ static int load_fact(void *arg, const struct otw_store_fact *r)
 {
 	struct otw_inv *inv = arg;
 	uint8_t k[FACT_KEY_LEN];
-	uint32_t i = dev_find(inv, r->dev), e, h;
+	uint32_t i = dev_find_raw(inv, r->dev), e, h;
 	uint64_t *s;
 	int rc;
 
@@ -1263,6 +1289,55 @@ static int load_op(void *arg, const struct otw_store_op *r)
 	return 0;
 }
 
+/* Operator records and names: replace what was loaded before, then point
+ * each device at its record and each alias at its survivor (one level: a
+ * survivor that is itself an alias is not followed, the CLI and console
+ * refuse such merges). */
+static int load_meta(struct otw_inv *inv, struct otw_txn *txn)
+{
+	struct otw_store_devmeta *all = NULL;
+	struct otw_names *names;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = otw_store_devmeta_load(txn, &all, &n)) != 0)
+		return rc;
+	if (n > ENT_MAX || (rc = otw_names_load(txn, &names)) != 0) {
+		free(all);
+		return rc != 0 ? rc : -ENOMEM;
+	}
+	free(inv->meta);
+	otw_names_free(inv->names);
+	inv->meta = all;
+	inv->n_meta = (uint32_t)n;
+	inv->names = names;
+	for (uint32_t i = 0; i < inv->n_dev; i++)
+		inv->dev[i].merged_to = inv->dev[i].meta = inv->dev[i].aliases =
+			inv->dev[i].alias_next = NONE;
+	for (uint32_t m = 0; m < inv->n_meta; m++) {
+		uint32_t i = dev_find_raw(inv, all[m].dev), j;
+		if (i == NONE)
+			continue;
+		inv->dev[i].meta = m;
+		if (!all[m].merged ||
+		    (j = dev_find_raw(inv, all[m].merged_into)) == NONE || j == i)
+			continue;
+		inv->dev[i].merged_to = j;
+	}
+	for (uint32_t i = 0; i < inv->n_dev; i++) {
+		uint32_t j = inv->dev[i].merged_to;
+		if (j == NONE)
+			continue;
+		if (inv->dev[j].merged_to != NONE) { /* chain: not followed */
+			inv->dev[i].merged_to = NONE;
+			continue;
+		}
+		inv->dev[i].alias_next = inv->dev[j].aliases;
+		inv->dev[j].aliases = i;
+	}
+	return 0;
+}
+
 int otw_inv_load(struct otw_inv *inv, struct otw_store *st)
 {
 	struct otw_txn *txn;
@@ -1292,7 +1367,20 @@ int otw_inv_load(struct otw_inv *inv, struct otw_store *st)
 			inv->d_dev.n--;
 		}
 	}
+	rc = load_meta(inv, txn);
 out:
+	otw_store_txn_abort(txn);
+	return rc;
+}
+
+int otw_inv_load_meta(struct otw_inv *inv, struct otw_store *st)
+{
+	struct otw_txn *txn;
+	int rc;
+
+	if ((rc = otw_store_txn_begin(st, false, &txn)) != 0)
+		return rc;
+	rc = load_meta(inv, txn);
 	otw_store_txn_abort(txn);
 	return rc;
 }
@@ -1724,14 +1812,18 @@ static void json_opt_str(FILE *f, const char *name, const char *v)
 	json_str(f, v);
 }
 
-static void json_facts(FILE *f, const struct otw_inv *inv, uint32_t i)
+/* The devices shown as i: i itself, then the aliases merged into it. */
+static uint32_t member_next(const struct otw_inv *inv, uint32_t i, uint32_t a)
 {
-	bool first = true;
+	return a == i ? inv->dev[i].aliases : inv->dev[a].alias_next;
+}
 
-	fputs(",\"facts\":[", f);
-	for (uint32_t e = inv->dev[i].facts; e != NONE; e = inv->fact[e].next) {
+static void json_facts_of(FILE *f, const struct otw_inv *inv, uint32_t a,
+			  bool *first)
+{
+	for (uint32_t e = inv->dev[a].facts; e != NONE; e = inv->fact[e].next) {
 		const struct otw_store_fact *r = &inv->fact[e].r;
-		fprintf(f, "%s{\"key\":\"%s\",\"value\":", first ? "" : ",",
+		fprintf(f, "%s{\"key\":\"%s\",\"value\":", *first ? "" : ",",
 			otw_attr_name(r->key));
 		json_str(f, r->val);
 		fprintf(f, ",\"app\":\"%s\"", otw_app_name(r->app));
@@ -1744,7 +1836,71 @@ static void json_facts(FILE *f, const struct otw_inv *inv, uint32_t i)
 			fprintf(f, ",\"changes\":%u", r->changes);
 		}
 		fputc('}', f);
-		first = false;
+		*first = false;
+	}
+}
+
+static void json_facts(FILE *f, const struct otw_inv *inv, uint32_t i)
+{
+	bool first = true;
+
+	fputs(",\"facts\":[", f);
+	for (uint32_t a = i; a != NONE; a = member_next(inv, i, a))
+		json_facts_of(f, inv, a, &first);
+	fputc(']', f);
+}
+
+/* The operator's record of device i, NULL if none. */
+static const struct otw_store_devmeta *dev_meta(const struct otw_inv *inv,
+						uint32_t i)
+{
+	return inv->dev[i].meta == NONE ? NULL : &inv->meta[inv->dev[i].meta];
+}
+
+/* What a survivor and its aliases add up to: IPs (deduplicated, own
+ * first), protocols, seen span; and the names that apply. */
+struct dev_sum {
+	struct otw_ip ips[4 * OTW_STORE_DEV_IPS];
+	unsigned n_ips;
+	uint64_t apps, first_ns, last_ns;
+	bool dynamic;
+	const char *subnet, *vlan_name;
+	char cidr[64];
+};
+
+static void dev_sum(const struct otw_inv *inv, uint32_t i, struct dev_sum *s)
+{
+	memset(s, 0, sizeof(*s));
+	for (uint32_t a = i; a != NONE; a = member_next(inv, i, a)) {
+		const struct otw_store_device *d = &inv->dev[a].r;
+		s->apps |= d->apps_served | d->apps_used;
+		seen(&s->first_ns, &s->last_ns, d->first_ns, d->last_ns);
+		for (unsigned k = 0; k < d->n_ips; k++) {
+			unsigned j;
+			for (j = 0; j < s->n_ips; j++)
+				if (memcmp(&s->ips[j], &d->ips[k], 16) == 0)
+					break;
+			if (j == s->n_ips && s->n_ips < 4 * OTW_STORE_DEV_IPS)
+				s->ips[s->n_ips++] = d->ips[k];
+		}
+	}
+	for (unsigned k = 0; k < s->n_ips; k++) {
+		s->dynamic |= otw_names_dynamic(inv->names, &s->ips[k]);
+		if (s->subnet == NULL)
+			s->subnet = otw_names_subnet(inv->names, &s->ips[k],
+						     s->cidr, sizeof(s->cidr));
+	}
+	if (inv->dev[i].r.vlan != 0)
+		s->vlan_name = otw_names_vlan(inv->names, inv->dev[i].r.vlan);
+}
+
+static void json_evidence(FILE *f, const char *name,
+			  const struct otw_class_out *cl)
+{
+	fprintf(f, ",\"%s\":[", name);
+	for (unsigned k = 0; k < cl->n_evidence; k++) {
+		fputs(k ? "," : "", f);
+		json_str(f, cl->evidence[k]);
 	}
 	fputc(']', f);
 }
@@ -1754,42 +1910,76 @@ static void json_device(FILE *f, const struct otw_inv *inv,
 {
 	const struct dev_ent *e = &inv->dev[i];
 	const struct otw_store_device *d = &e->r;
+	const struct otw_store_devmeta *m = dev_meta(inv, i);
+	const char *learned = pick_val(inv, e, P_NAME);
 	struct otw_class_out cl;
+	struct dev_sum sum;
+	uint8_t k17[DK];
 	char b[64];
 	bool first = true;
 
 	dev_classify(inv, v, i, &cl);
-	fputs("{\"type\":\"device\"", f);
+	dev_sum(inv, i, &sum);
+	otw_store_device_key(d, k17);
+	fprintf(f, "{\"type\":\"device\",\"key\":\"%s\"",
+		otw_store_devkey_str(k17, b, sizeof(b)));
 	if (!d->by_ip)
 		fprintf(f, ",\"mac\":\"%s\"", otw_mac_str(d->mac, b, sizeof(b)));
 	fprintf(f, ",\"keyed\":\"%s\",\"ips\":[", d->by_ip ? "ip" : "mac");
-	for (unsigned k = 0; k < d->n_ips; k++)
+	for (unsigned k = 0; k < sum.n_ips; k++)
 		fprintf(f, "%s\"%s\"", k ? "," : "",
-			otw_ip_str(&d->ips[k], b, sizeof(b)));
+			otw_ip_str(&sum.ips[k], b, sizeof(b)));
 	fputc(']', f);
 	if (d->vlan != 0)
 		fprintf(f, ",\"vlan\":%u", d->vlan);
+	json_opt_str(f, "vlan_name", sum.vlan_name);
+	json_opt_str(f, "subnet", sum.subnet);
+	json_opt_str(f, "subnet_cidr", sum.subnet ? sum.cidr : NULL);
+	if (sum.dynamic)
+		fputs(",\"dynamic\":true", f);
 	json_opt_str(f, "vendor", dev_vendor(inv, d));
 	json_opt_str(f, "model", d->model);
 	json_opt_str(f, "firmware", d->firmware);
 	json_opt_str(f, "serial", pick_val(inv, e, P_SERIAL));
-	json_opt_str(f, "name", pick_val(inv, e, P_NAME));
+	json_opt_str(f, "name", m && m->name[0] ? m->name : learned);
+	if (m && m->name[0])
+		json_opt_str(f, "learned_name", learned);
 	json_opt_str(f, "os", pick_val(inv, e, P_OS));
-	if (cl.type != OTW_DT_UNKNOWN)
-		json_opt_str(f, "role", otw_dev_type_name(cl.type));
-	fprintf(f, ",\"device_type\":\"%s\",\"type_confidence\":%u,"
-		   "\"type_evidence\":[", otw_dev_type_name(cl.type),
-		cl.confidence);
-	for (unsigned k = 0; k < cl.n_evidence; k++) {
-		fputs(k ? "," : "", f);
-		json_str(f, cl.evidence[k]);
+	if (m && m->type[0]) {
+		/* the operator's word wins; what was learned stays visible */
+		json_opt_str(f, "role", m->type);
+		fputs(",\"device_type\":", f);
+		json_str(f, m->type);
+		fputs(",\"type_confidence\":100,\"type_evidence\":[\"operator\"]", f);
+	} else {
+		if (cl.type != OTW_DT_UNKNOWN)
+			json_opt_str(f, "role", otw_dev_type_name(cl.type));
+		fprintf(f, ",\"device_type\":\"%s\",\"type_confidence\":%u",
+			otw_dev_type_name(cl.type), cl.confidence);
+		json_evidence(f, "type_evidence", &cl);
 	}
-	fprintf(f, "],\"internet\":%s,\"router\":%s",
+	fprintf(f, ",\"learned_type\":\"%s\",\"learned_confidence\":%u",
+		otw_dev_type_name(cl.type), cl.confidence);
+	json_evidence(f, "learned_evidence", &cl);
+	if (m && m->authorized != OTW_DEVMETA_AUTH_UNSET)
+		fprintf(f, ",\"authorized\":%s",
+			m->authorized == OTW_DEVMETA_AUTH_YES ? "true" : "false");
+	json_opt_str(f, "notes", m ? m->notes : NULL);
+	if (e->aliases != NONE) {
+		fputs(",\"aliases\":[", f);
+		for (uint32_t a = e->aliases; a != NONE; a = inv->dev[a].alias_next) {
+			otw_store_device_key(&inv->dev[a].r, k17);
+			fprintf(f, "%s\"%s\"", a == e->aliases ? "" : ",",
+				otw_store_devkey_str(k17, b, sizeof(b)));
+		}
+		fputc(']', f);
+	}
+	fprintf(f, ",\"internet\":%s,\"router\":%s",
 		d->flags & OTW_STORE_DEV_INTERNET ? "true" : "false",
 		is_router(d) ? "true" : "false");
 	fputs(",\"protocols\":[", f);
 	for (unsigned a = 1; a < 64; a++) {
-		if (!((d->apps_served | d->apps_used) >> a & 1))
+		if (!(sum.apps >> a & 1))
 			continue;
 		fprintf(f, "%s", first ? "" : ",");
 		json_str(f, otw_app_name(a));
@@ -1797,8 +1987,8 @@ static void json_device(FILE *f, const struct otw_inv *inv,
 	}
 	fputc(']', f);
 	json_facts(f, inv, i);
-	json_ts(f, "first_seen", d->first_ns);
-	json_ts(f, "last_seen", d->last_ns);
+	json_ts(f, "first_seen", sum.first_ns);
+	json_ts(f, "last_seen", sum.last_ns);
 	fputs("}\n", f);
 }
 
@@ -1860,8 +2050,11 @@ static void net_str(const struct otw_ip *ip, char *buf, size_t len)
 }
 
 /* Call fn for each subnet with its device count. */
-static void each_net(const struct net *a, size_t n,
-		     void (*fn)(FILE *, const char *, unsigned), FILE *f)
+/* fn(f, cidr, devices, name): name = the operator's name of the most
+ * specific named subnet holding the net's first address, or NULL. */
+static void each_net(const struct otw_inv *inv, const struct net *a, size_t n,
+		     void (*fn)(FILE *, const char *, unsigned, const char *),
+		     FILE *f)
 {
 	for (size_t k = 0; k < n;) {
 		size_t e = k;
@@ -1872,23 +2065,28 @@ static void each_net(const struct net *a, size_t n,
 			e++;
 		}
 		net_str(&a[k].ip, b, sizeof(b));
-		fn(f, b, devs);
+		fn(f, b, devs, otw_names_subnet(inv->names, &a[k].ip, NULL, 0));
 		k = e;
 	}
 }
 
-static void json_net(FILE *f, const char *cidr, unsigned devs)
+static void json_net(FILE *f, const char *cidr, unsigned devs,
+		     const char *name)
 {
-	fprintf(f, "{\"type\":\"subnet\",\"cidr\":\"%s\",\"devices\":%u}\n",
-		cidr, devs);
+	fprintf(f, "{\"type\":\"subnet\",\"cidr\":\"%s\",\"devices\":%u", cidr,
+		devs);
+	json_opt_str(f, "name", name);
+	fputs("}\n", f);
 }
 
-static void table_net(FILE *f, const char *cidr, unsigned devs)
+static void table_net(FILE *f, const char *cidr, unsigned devs,
+		      const char *name)
 {
-	fprintf(f, "%-43s %7u\n", cidr, devs);
+	fprintf(f, "%-43s %7u %s\n", cidr, devs, name ? name : "");
 }
 
-static void json_conn(FILE *f, const struct otw_store_conn *c)
+static void json_conn(FILE *f, const struct otw_inv *inv,
+		      const struct otw_store_conn *c)
 {
 	char b[64], l4b[8];
 
@@ -1897,8 +2095,11 @@ static void json_conn(FILE *f, const struct otw_store_conn *c)
 	if (has_ports(c->l4))
 		fprintf(f, ",\"src_port\":%u", c->src_port);
 	fprintf(f, ",\"dst_ip\":\"%s\"", otw_ip_str(&c->dst_ip, b, sizeof(b)));
-	if (has_ports(c->l4))
+	if (has_ports(c->l4)) {
 		fprintf(f, ",\"dst_port\":%u", c->dst_port);
+		json_opt_str(f, "port_name",
+			     otw_names_port(inv->names, c->l4, c->dst_port));
+	}
 	if (c->app != OTW_APP_UNKNOWN)
 		fprintf(f, ",\"app\":\"%s\"", otw_app_name(c->app));
 	fprintf(f, ",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64, c->packets,
@@ -1955,10 +2156,11 @@ int otw_inv_print_json(const struct otw_inv *inv, FILE *f)
 	    view_build(inv, &v) != 0 || (nets = nets_of(inv, &n_nets)) == NULL)
 		goto out;
 	for (uint32_t i = 0; i < inv->n_dev; i++)
-		json_device(f, inv, &v, dv[i]);
-	each_net(nets, n_nets, json_net, f);
+		if (inv->dev[dv[i]].merged_to == NONE) /* aliases: in survivor */
+			json_device(f, inv, &v, dv[i]);
+	each_net(inv, nets, n_nets, json_net, f);
 	for (uint32_t i = 0; i < inv->n_conn; i++)
-		json_conn(f, &inv->conn[cv[i]].r);
+		json_conn(f, inv, &inv->conn[cv[i]].r);
 	for (uint32_t i = 0; i < inv->n_op; i++)
 		json_op(f, &inv->op[ov[i]].r);
 	rc = ferror(f) ? -EIO : 0;
@@ -1968,6 +2170,122 @@ out:
 	free(dv);
 	free(cv);
 	free(ov);
+	return rc;
+}
+
+static void csv_ts(FILE *f, uint64_t ns)
+{
+	char b[32];
+	time_t t = (time_t)(ns / 1000000000u);
+	struct tm tm;
+
+	if (ns != 0 && gmtime_r(&t, &tm) != NULL) {
+		strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		fputs(b, f);
+	}
+}
+
+int otw_inv_print_csv(const struct otw_inv *inv, FILE *f)
+{
+	uint32_t *dv = sorted(inv, inv->n_dev, cmp_dev);
+	struct view v = { NULL, 0 };
+	int rc = -ENOMEM;
+
+	if (dv == NULL || view_build(inv, &v) != 0)
+		goto out;
+	fputs(OTW_INV_CSV_HEADER "\r\n", f);
+	for (uint32_t n = 0; n < inv->n_dev; n++) {
+		uint32_t i = dv[n];
+		const struct dev_ent *e = &inv->dev[i];
+		const struct otw_store_device *d = &e->r;
+		const struct otw_store_devmeta *m = dev_meta(inv, i);
+		struct otw_class_out cl;
+		struct dev_sum sum;
+		uint8_t k17[DK];
+		char b[64], list[4 * OTW_STORE_DEV_IPS * 48];
+		size_t o = 0;
+
+		if (e->merged_to != NONE)
+			continue;
+		dev_classify(inv, &v, i, &cl);
+		dev_sum(inv, i, &sum);
+		otw_store_device_key(d, k17);
+		fprintf(f, "%s,", otw_store_devkey_str(k17, b, sizeof(b)));
+		if (!d->by_ip)
+			fputs(otw_mac_str(d->mac, b, sizeof(b)), f);
+		list[0] = '\0';
+		for (unsigned k = 0; k < sum.n_ips && o < sizeof(list); k++)
+			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s",
+					      k ? " " : "",
+					      otw_ip_str(&sum.ips[k], b, sizeof(b)));
+		fprintf(f, ",%s,", list);
+		otw_csv_field(f, m && m->name[0] ? m->name : "");
+		fprintf(f, ",%s,%s,", m ? m->type : "",
+			otw_dev_type_name(cl.type));
+		otw_csv_field(f, dev_vendor(inv, d) ? dev_vendor(inv, d) : "");
+		fputc(',', f);
+		otw_csv_field(f, d->model);
+		fputc(',', f);
+		otw_csv_field(f, d->firmware);
+		fputc(',', f);
+		otw_csv_field(f, pick_val(inv, e, P_NAME) ? pick_val(inv, e, P_NAME) : "");
+		fprintf(f, ",%s,", m && m->authorized == OTW_DEVMETA_AUTH_YES ? "yes" :
+				   m && m->authorized == OTW_DEVMETA_AUTH_NO ? "no" : "");
+		otw_csv_field(f, m ? m->notes : "");
+		fputc(',', f);
+		otw_csv_field(f, sum.subnet ? sum.subnet : "");
+		fprintf(f, ",%u,%s,", d->vlan, sum.dynamic ? "yes" : "");
+		o = 0;
+		list[0] = '\0';
+		for (uint32_t a = e->aliases; a != NONE && o < sizeof(list);
+		     a = inv->dev[a].alias_next) {
+			otw_store_device_key(&inv->dev[a].r, k17);
+			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s",
+					      o ? " " : "",
+					      otw_store_devkey_str(k17, b, sizeof(b)));
+		}
+		fprintf(f, "%s,", list);
+		csv_ts(f, sum.first_ns);
+		fputc(',', f);
+		csv_ts(f, sum.last_ns);
+		fputs("\r\n", f);
+	}
+	rc = ferror(f) ? -EIO : 0;
+out:
+	free(v.agg);
+	free(dv);
+	return rc;
+}
+
+int otw_inv_print_device(const struct otw_inv *inv, const uint8_t key[DK],
+			 FILE *f)
+{
+	struct view v = { NULL, 0 };
+	uint32_t i = dev_find(inv, key);
+
+	if (i == NONE)
+		return OTW_ENOTFOUND;
+	if (view_build(inv, &v) != 0)
+		return -ENOMEM;
+	json_device(f, inv, &v, i);
+	free(v.agg);
+	return ferror(f) ? -EIO : 0;
+}
+
+int otw_inv_print_devices_json(const struct otw_inv *inv, FILE *f)
+{
+	uint32_t *dv = sorted(inv, inv->n_dev, cmp_dev);
+	struct view v = { NULL, 0 };
+	int rc = -ENOMEM;
+
+	if (dv != NULL && view_build(inv, &v) == 0) {
+		for (uint32_t i = 0; i < inv->n_dev; i++)
+			if (inv->dev[dv[i]].merged_to == NONE)
+				json_device(f, inv, &v, dv[i]);
+		rc = ferror(f) ? -EIO : 0;
+	}
+	free(v.agg);
+	free(dv);
 	return rc;
 }
 
@@ -2021,12 +2339,14 @@ static const char *cut(const char *s, char *buf, size_t w)
 static void table_devices(const struct otw_inv *inv, const struct view *v,
 			  const uint32_t *dv, FILE *f)
 {
-	char ips[80], apps[128], b[64], t1[24], t2[24], id[48];
+	char ips[80], apps[128], b[64], t1[24], t2[24], id[96];
 	char cv[24], cm[24], cf[20];
 	int wid = 17, wip = 3, wap = 9, wty = 4, wve = 6, wmo = 5, wfw = 8;
 	unsigned n_local = 0, n_inet = 0;
 
 	for (uint32_t i = 0; i < inv->n_dev; i++) {
+		if (inv->dev[i].merged_to != NONE)
+			continue;
 		if (inv->dev[i].r.flags & OTW_STORE_DEV_INTERNET)
 			n_inet++;
 		else
@@ -2051,16 +2371,25 @@ static void table_devices(const struct otw_inv *inv, const struct view *v,
 			const char *ty;
 			size_t o = 0;
 
-			if (pass > 0 && (pass == 2) !=
-			    !!(d->flags & OTW_STORE_DEV_INTERNET))
+			const struct otw_store_devmeta *m = dev_meta(inv, dv[i]);
+
+			if (inv->dev[dv[i]].merged_to != NONE ||
+			    (pass > 0 && (pass == 2) !=
+			     !!(d->flags & OTW_STORE_DEV_INTERNET)))
 				continue;
 			dev_classify(inv, v, dv[i], &cl);
 			ty = cl.type == OTW_DT_UNKNOWN ? "-" :
 			     otw_dev_type_name(cl.type);
+			if (m && m->type[0])
+				ty = m->type; /* operator's override */
 			if (d->by_ip)
-				otw_ip_str(&d->ips[0], id, sizeof(id));
+				otw_ip_str(&d->ips[0], b, sizeof(b));
 			else
-				otw_mac_str(d->mac, id, sizeof(id));
+				otw_mac_str(d->mac, b, sizeof(b));
+			if (m && m->name[0])
+				snprintf(id, sizeof(id), "%.20s %s", m->name, b);
+			else
+				snprintf(id, sizeof(id), "%s", b);
 			ips[0] = apps[0] = 0;
 			if (d->n_ips > 0)
 				o = (size_t)snprintf(ips, sizeof(ips), "%s",
@@ -2160,6 +2489,21 @@ static void table_ops(const struct otw_inv *inv, const uint32_t *ov, FILE *f)
 	}
 }
 
+int otw_inv_print_devices_table(const struct otw_inv *inv, FILE *f)
+{
+	uint32_t *dv = sorted(inv, inv->n_dev, cmp_dev);
+	struct view v = { NULL, 0 };
+	int rc = -ENOMEM;
+
+	if (dv != NULL && view_build(inv, &v) == 0) {
+		table_devices(inv, &v, dv, f);
+		rc = ferror(f) ? -EIO : 0;
+	}
+	free(v.agg);
+	free(dv);
+	return rc;
+}
+
 int otw_inv_print_table(const struct otw_inv *inv, FILE *f)
 {
 	uint32_t *dv = sorted(inv, inv->n_dev, cmp_dev);
@@ -2174,8 +2518,8 @@ int otw_inv_print_table(const struct otw_inv *inv, FILE *f)
 	    view_build(inv, &v) != 0 || (nets = nets_of(inv, &n_nets)) == NULL)
 		goto out;
 	table_devices(inv, &v, dv, f);
-	fprintf(f, "\nSUBNETS\n%-43s %7s\n", "CIDR", "DEVICES");
-	each_net(nets, n_nets, table_net, f);
+	fprintf(f, "\nSUBNETS\n%-43s %7s %s\n", "CIDR", "DEVICES", "NAME");
+	each_net(inv, nets, n_nets, table_net, f);
 	table_conns(inv, cv, f);
 	table_ops(inv, ov, f);
 	rc = ferror(f) ? -EIO : 0;

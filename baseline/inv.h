@@ -58,6 +58,13 @@ int otw_inv_apply(struct otw_inv *inv, const struct otw_ev *ev);
  * clean. Returns 0, -ENOMEM or a store error (OTW_ESTORE ...). */
 int otw_inv_load(struct otw_inv *inv, struct otw_store *st);
 
+/* (Re)load the operator's device records (devmeta: names, type
+ * overrides, merges) and the names of subnets, VLANs, ports and DHCP
+ * ranges; otw_inv_load does it too. After it, events of a merged alias
+ * are credited to its survivor, and printing shows one device for both.
+ * Returns 0, -ENOMEM or a store error (the previous ones are kept). */
+int otw_inv_load_meta(struct otw_inv *inv, struct otw_store *st);
+
 /* Put every record changed since the previous save into txn (a write
  * txn) and mark them clean. If the caller then fails to commit txn, the
  * inventory is ahead of the store: otw-baseline exits and restarts from
@@ -86,6 +93,21 @@ unsigned otw_inv_app_tier(unsigned app);
  * func). Unknown fields are left out (docs/inventory.md lists them).
  * Returns 0, -ENOMEM or -EIO (write error on f). */
 int otw_inv_print_json(const struct otw_inv *inv, FILE *f);
+/* Devices only (merged aliases inside their survivor), JSON lines. */
+int otw_inv_print_devices_json(const struct otw_inv *inv, FILE *f);
+int otw_inv_print_devices_table(const struct otw_inv *inv, FILE *f);
+/* One device by store key (an alias's key prints its survivor), one JSON
+ * line. OTW_ENOTFOUND, -ENOMEM, -EIO or 0. */
+int otw_inv_print_device(const struct otw_inv *inv,
+			 const uint8_t key[OTW_STORE_DEVKEY_LEN], FILE *f);
+/* Devices only, as RFC 4180 CSV with a header line (docs/inventory.md
+ * lists the columns); merged aliases are listed in their survivor's
+ * aliases column. Same returns. */
+#define OTW_INV_CSV_HEADER \
+	"key,mac,ips,name,type,learned_type,vendor,model,firmware," \
+	"learned_name,authorized,notes,subnet,vlan,dynamic,aliases," \
+	"first_seen,last_seen"
+int otw_inv_print_csv(const struct otw_inv *inv, FILE *f);
 /* The same records as aligned text tables for people. Same returns. */
 int otw_inv_print_table(const struct otw_inv *inv, FILE *f);
 

@@ -468,6 +468,10 @@ static int run(struct bl *b)
 		}
 		if (t >= next_sync) {
 			sync_status(b);
+			/* operator's merges and names (otwatch devices/names) */
+			if ((rc = otw_inv_load_meta(b->inv, b->st)) != 0)
+				otw_log(LOG_WARNING, "event=devmeta_reload_failed err=\"%s\"",
+					otw_strerror(rc));
 			next_sync = t + SYNC_MS;
 		}
 		if (t >= next_stats) {

@@ -17,6 +17,7 @@
 #include "evid.h"
 #include "evjson.h"
 #include "inv.h"
+#include "names.h"
 #include "otw_app.h"
 #include "otw_err.h"
 #include "otw_num.h"
@@ -212,7 +213,7 @@ static void an_summary(FILE *out, const struct otw_engine_stats *st,
 			"{\"type\":\"summary\",\"packets\":%llu,\"bytes\":%llu,"
 			"\"malformed\":%llu,\"flows\":%llu,\"seconds\":%.6f,"
 			"\"non_ip\":%llu,\"fragments\":%llu,\"events\":%llu,"
-			"\"tcp_retrans\":%llu,\"tcp_gaps\":%llu,\"elapsed\":%.6f,"
+			"\"tcp_retrans\":%llu,\"tcp_gaps\":%llu,\"excluded\":%llu,\"elapsed\":%.6f,"
 			"\"reasm\":{\"pdus\":%llu,\"pool_full\":%llu,"
 			"\"cap_over\":%llu,\"gap_drops\":%llu,\"junk\":%llu},"
 			"\"apps\":{",
@@ -223,7 +224,8 @@ static void an_summary(FILE *out, const struct otw_engine_stats *st,
 			(unsigned long long)st->fragments,
 			(unsigned long long)st->events,
 			(unsigned long long)st->tcp_retrans,
-			(unsigned long long)st->tcp_gaps, elapsed,
+			(unsigned long long)st->tcp_gaps,
+			(unsigned long long)st->excluded, elapsed,
 			(unsigned long long)st->reasm_pdus,
 			(unsigned long long)st->reasm_pool_full,
 			(unsigned long long)st->reasm_cap_over,
@@ -248,6 +250,9 @@ static void an_summary(FILE *out, const struct otw_engine_stats *st,
 		(unsigned long long)st->packets, (unsigned long long)st->bytes,
 		(unsigned long long)st->malformed,
 		(unsigned long long)st->flows_created, seconds, elapsed);
+	if (st->excluded != 0)
+		fprintf(out, "%llu packets excluded by monitor rules (not dissected)\n",
+			(unsigned long long)st->excluded);
 }
 
 static double now_s(void)
@@ -425,6 +430,30 @@ static int an_save(struct otw_inv *inv, struct otw_det *det, const char *dir)
 	return rc == 0 ? 0 : -1;
 }
 
+/* Add the monitor rules stored in dir to f (`otwatch monitor`). */
+static int an_rules(const char *dir, struct otw_filter *f)
+{
+	struct otw_store *st;
+	struct otw_txn *txn;
+	struct otw_filter stored;
+	int rc;
+
+	if ((rc = otw_store_open(dir, 0, OTW_STORE_RDONLY, &st)) != 0) {
+		fprintf(stderr, "otwatch analyze: store %s: %s\n", dir, otw_strerror(rc));
+		return rc;
+	}
+	if ((rc = otw_store_txn_begin(st, false, &txn)) == 0) {
+		rc = otw_names_rules_load(txn, &stored);
+		otw_store_txn_abort(txn);
+	}
+	otw_store_close(st);
+	for (unsigned i = 0; rc == 0 && i < stored.n; i++)
+		rc = otw_filter_add(f, &stored.r[i]);
+	if (rc != 0)
+		fprintf(stderr, "otwatch analyze: monitor rules of %s: %s\n", dir, otw_strerror(rc));
+	return rc;
+}
+
 /* "<dir>/evidence" of "<dir>/evidence/.analyze" (in place: cut at the
  * last '/'; called on a copy). */
 static const char *evdir_of(const char *stage)
@@ -460,7 +489,10 @@ static void an_evidence_ids(const struct otw_det *det, const char *stage)
 static void an_usage(FILE *f)
 {
 	fprintf(f, "usage: otwatch analyze [--json | --events] [--max-flows N] [--store DIR]\n"
-		   "                       [--learn-seconds S] FILE.pcap...\n"
+		   "                       [--learn-seconds S] [--filter RULE]... [--monitor-rules DIR]\n"
+		   "                       FILE.pcap...\n"
+		   "  --filter RULE      include|exclude subnet CIDR|vlan ID|port tcp|udp/N\n"
+		   "  --monitor-rules DIR  also apply the monitor rules stored in DIR\n"
 		   "  --learn-seconds S  learn the first S seconds of traffic, then alert on\n"
 		   "                     deviations (alert lines; 0: alert on everything)\n"
 		   "  --evidence DIR     with --learn-seconds: write each alert's recent\n"
@@ -479,10 +511,15 @@ int otw_cmd_analyze(int argc, char **argv)
 		{ "bench", no_argument, 0, 'b' },
 		{ "seconds", required_argument, 0, 's' },
 		{ "max-flows", required_argument, 0, 'f' },
+		{ "filter", required_argument, 0, 'F' },
+		{ "monitor-rules", required_argument, 0, 'M' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	struct an_opts o = { .bench_seconds = 3, .learn_s = -1 };
+	static struct otw_filter filter; /* the engine keeps a pointer */
+	struct otw_filter_rule rule;
+	char ferr[160];
 	uint64_t mf;
 	struct otw_engine_conf conf;
 	struct otw_engine_stats st;
@@ -529,6 +566,18 @@ int otw_cmd_analyze(int argc, char **argv)
 			}
 			o.max_flows = (uint32_t)mf;
 			break;
+		case 'F':
+			if (otw_filter_parse(optarg, &rule, ferr, sizeof(ferr)) != 0 ||
+			    otw_filter_add(&filter, &rule) != 0) {
+				fprintf(stderr, "otwatch analyze: --filter '%s': %s\n", optarg,
+					filter.n == OTW_FILTER_MAX ? "too many rules" : ferr);
+				return 2;
+			}
+			break;
+		case 'M':
+			if (an_rules(optarg, &filter) != 0)
+				return 1;
+			break;
 		case 'E':
 			o.evidence = optarg;
 			break;
@@ -556,6 +605,7 @@ int otw_cmd_analyze(int argc, char **argv)
 		conf.max_flows = 1u << 18; /* offline: grows no further */
 	conf.sink = an_sink_fn;
 	conf.sink_arg = &sink;
+	conf.filter = filter.n ? &filter : NULL;
 	sink.print = o.events;
 	if (o.learn_s >= 0) {
 		struct otw_det_conf dc;

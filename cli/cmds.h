@@ -15,5 +15,8 @@ int otw_cmd_activation(int argc, char **argv);  /* cli/activation.c */
 int otw_cmd_setup(int argc, char **argv);       /* cli/setup.c */
 int otw_cmd_user(int argc, char **argv);      /* cli/user.c */
 int otw_cmd_alerts(int argc, char **argv);    /* cli/alerts.c */
+int otw_cmd_devices(int argc, char **argv);   /* cli/devices.c */
+int otw_cmd_names(int argc, char **argv);     /* cli/names.c */
+int otw_cmd_monitor(int argc, char **argv);   /* cli/monitor.c */
 
 #endif

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "names.h"
 #include "otw_err.h"
 #include "otw_num.h"
 #include "otw_ipc-t.h"
@@ -495,6 +496,34 @@ static void mkdir_p(const char *path, bool parent_only)
 	mkdir(dir, 0755);
 }
 
+/* Monitor rules stored in dir; none when the store is new or unreadable
+ * (the workers then see everything, which is logged). */
+static void run_rules(const char *dir, struct otw_filter *f)
+{
+	struct otw_store *st;
+	struct otw_txn *txn;
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	if ((rc = otw_store_open(dir, 0, OTW_STORE_RDONLY, &st)) != 0) {
+		otw_log(LOG_INFO, "event=no_monitor_rules store=%s err=\"%s\"", dir,
+			otw_strerror(rc));
+		return;
+	}
+	if ((rc = otw_store_txn_begin(st, false, &txn)) == 0) {
+		rc = otw_names_rules_load(txn, f);
+		otw_store_txn_abort(txn);
+	}
+	otw_store_close(st);
+	if (rc != 0) {
+		memset(f, 0, sizeof(*f));
+		otw_log(LOG_WARNING, "event=monitor_rules_unreadable err=\"%s\"",
+			otw_strerror(rc));
+	} else if (f->n > 0) {
+		otw_log(LOG_INFO, "event=monitor_rules count=%u", f->n);
+	}
+}
+
 int otw_cmd_run(int argc, char **argv)
 {
 	struct run_opts o;
@@ -506,6 +535,7 @@ int otw_cmd_run(int argc, char **argv)
 	sigset_t set, old;
 	int fds[2] = { -1, -1 }, rc;
 	const char *loglvl = "--log-level=warning";
+	struct otw_filter rules;
 
 	otw_log_init("otwatch-run", LOG_INFO);
 	if (parse_opts(argc, argv, &o) != 0)
@@ -532,6 +562,9 @@ int otw_cmd_run(int argc, char **argv)
 	if (!o.no_baseline)
 		mkdir_p(o.store, false);
 	run_nkids = 0;
+
+	/* the monitor rules the workers get (otwatch monitor): read once */
+	run_rules(o.store, &rules);
 
 	/* 1. baseline: the pull side must listen before workers push */
 	if (!o.no_baseline) {
@@ -615,6 +648,10 @@ int otw_cmd_run(int argc, char **argv)
 		av_add(&av, "--");
 		av_add(&av, "--worker=%u", w);
 		av_add(&av, "--events=%s", o.url);
+		for (unsigned i = 0; i < rules.n; i++) {
+			char t[OTW_FILTER_TEXT_MAX];
+			av_add(&av, "--filter=%s", otw_filter_str(&rules.r[i], t, sizeof(t)));
+		}
 		rc = spawn(k, p_wk, av.v, -1);
 		av_free(&av);
 		if (rc != 0) {

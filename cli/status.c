@@ -85,18 +85,19 @@ static void print_text(const struct otw_stats_shm *s, unsigned ring_cnt[],
 		printf("%-4u %14" PRIu64 " %12" PRIu64 " %8u\n", w,
 		       OTW_STAT_GET(s->ring[w].enqueued),
 		       OTW_STAT_GET(s->ring[w].drops), ring_cnt[w]);
-	printf("\n%-3s %8s %-8s %12s %14s %9s %9s %10s %9s %9s %9s %6s\n", "wk",
-	       "pid", "state", "packets", "bytes", "malformed", "flows",
+	printf("\n%-3s %8s %-8s %12s %14s %9s %10s %9s %10s %9s %9s %9s %6s\n", "wk",
+	       "pid", "state", "packets", "bytes", "malformed", "excluded", "flows",
 	       "events", "msgs", "send_fail", "ev_lost", "hb_ms");
 	for (unsigned w = 0; w < c->n_workers && w < OTW_MAX_WORKERS; w++) {
 		const struct otw_stats_worker *k = &s->worker[w];
 
 		printf("%-3u %8d %-8s %12" PRIu64 " %14" PRIu64 " %9" PRIu64
-		       " %9" PRIu64 " %10" PRIu64 " %9" PRIu64 " %9" PRIu64
+		       " %10" PRIu64 " %9" PRIu64 " %10" PRIu64 " %9" PRIu64 " %9" PRIu64
 		       " %9" PRIu64 " %6lld\n",
 		       w, OTW_STAT_GET(k->pid), state_name(OTW_STAT_GET(k->state)),
 		       OTW_STAT_GET(k->packets), OTW_STAT_GET(k->bytes),
-		       OTW_STAT_GET(k->malformed), OTW_STAT_GET(k->flows_active),
+		       OTW_STAT_GET(k->malformed), OTW_STAT_GET(k->excluded),
+		       OTW_STAT_GET(k->flows_active),
 		       OTW_STAT_GET(k->events), OTW_STAT_GET(k->msgs_sent),
 		       OTW_STAT_GET(k->send_fail), OTW_STAT_GET(k->events_lost),
 		       age_ms(now, OTW_STAT_GET(k->heartbeat_ns)));
@@ -147,14 +148,16 @@ static void print_json(const struct otw_stats_shm *s, unsigned ring_cnt[],
 
 		printf("%s{\"worker\":%u,\"pid\":%d,\"state\":\"%s\",\"packets\":%" PRIu64
 		       ",\"bytes\":%" PRIu64 ",\"multiseg\":%" PRIu64
-		       ",\"malformed\":%" PRIu64 ",\"flows_active\":%" PRIu64
+		       ",\"malformed\":%" PRIu64 ",\"excluded\":%" PRIu64
+		       ",\"flows_active\":%" PRIu64
 		       ",\"events\":%" PRIu64 ",\"msgs_sent\":%" PRIu64
 		       ",\"send_fail\":%" PRIu64 ",\"events_lost\":%" PRIu64
 		       ",\"epoch_ns\":%" PRIu64 ",\"heartbeat_age_ms\":%lld}",
 		       w ? "," : "", w, OTW_STAT_GET(k->pid),
 		       state_name(OTW_STAT_GET(k->state)), OTW_STAT_GET(k->packets),
 		       OTW_STAT_GET(k->bytes), OTW_STAT_GET(k->multiseg),
-		       OTW_STAT_GET(k->malformed), OTW_STAT_GET(k->flows_active),
+		       OTW_STAT_GET(k->malformed), OTW_STAT_GET(k->excluded),
+		       OTW_STAT_GET(k->flows_active),
 		       OTW_STAT_GET(k->events), OTW_STAT_GET(k->msgs_sent),
 		       OTW_STAT_GET(k->send_fail), OTW_STAT_GET(k->events_lost),
 		       OTW_STAT_GET(k->epoch_ns),

@@ -82,7 +82,8 @@ struct otw_stats_worker {
 	uint64_t events_lost;    /* events in those messages */
 	uint64_t epoch_ns;       /* worker start (batch header epoch) */
 	uint64_t heartbeat_ns;   /* CLOCK_REALTIME, every ~100 ms */
-	uint8_t pad[32];
+	uint64_t excluded;       /* dropped by the monitor rules, undissected */
+	uint8_t pad[24];
 };
 _Static_assert(sizeof(struct otw_stats_worker) == 128, "shm size");
 

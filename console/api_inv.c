@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api_devedit.h"
 #include "http.h"
 #include "opnames.h"
 #include "otw_app.h"
@@ -21,6 +22,7 @@
 #define LIMIT_MAX 1000
 
 struct page {
+	struct otw_txn *txn;   /* of the walk: operator fields (api_devedit) */
 	unsigned offset, limit, total;
 	char q[128];
 	cJSON *items;
@@ -124,33 +126,20 @@ static int dev_one(void *arg, const struct otw_store_device *d)
 	struct page *pg = arg;
 	char mac[20], ip[64] = "";
 	const char *f[5];
-	cJSON *o, *ips;
+	cJSON *o;
 
 	otw_mac_str(d->mac, mac, sizeof(mac));
 	if (d->n_ips > 0)
 		otw_ip_str(&d->ips[0], ip, sizeof(ip));
 	f[0] = mac, f[1] = ip, f[2] = d->vendor, f[3] = d->model, f[4] = d->firmware;
-	if (!match(pg->q, f, 5))
-		return 0;
+	if (otw_api_dev_is_alias(pg->txn, d) || !match(pg->q, f, 5))
+		return 0; /* an alias shows inside its survivor */
 	if (page_full(pg))
 		return PAGE_FULL;
 	if (!page_take(pg))
 		return 0;
 	otw_store_device_key(d, pg->last);
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "mac", mac);
-	cJSON_AddNumberToObject(o, "vlan", d->vlan);
-	ips = cJSON_AddArrayToObject(o, "ips");
-	for (unsigned i = 0; i < d->n_ips && i < OTW_STORE_DEV_IPS; i++) {
-		char b[64];
-		cJSON_AddItemToArray(ips, cJSON_CreateString(otw_ip_str(&d->ips[i], b, sizeof(b))));
-	}
-	if (d->vendor[0])
-		cJSON_AddStringToObject(o, "vendor", d->vendor);
-	if (d->model[0])
-		cJSON_AddStringToObject(o, "model", d->model);
-	if (d->firmware[0])
-		cJSON_AddStringToObject(o, "firmware", d->firmware);
+	o = otw_api_dev_json(pg->txn, d);
 	add_apps(o, "serves", d->apps_served);
 	add_apps(o, "uses", d->apps_used);
 	add_time(o, "first_seen", d->first_ns);
@@ -218,6 +207,7 @@ static int dev_walk(struct otw_txn *t, void *a)
 {
 	struct dev_from *f = a;
 
+	f->pg->txn = t;
 	return page_walk(t, f->pg, "device", dev_fn, f);
 }
 

@@ -13,6 +13,7 @@
 
 #include "cert.h"
 #include "console.h"
+#include "api_devedit.h"
 #include "http.h"
 #include "otw_err.h"
 #include "otw_time.h"
@@ -175,6 +176,7 @@ const struct otw_route *const otw_route_tables[] = {
 	otw_routes_setup,
 	otw_routes_activation,
 	otw_routes_openapi,
+	otw_routes_devedit,
 	NULL,
 };
 

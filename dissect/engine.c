@@ -642,6 +642,10 @@ void otw_engine_packet(struct otw_engine *e, const uint8_t *frame,
 		e->st.mal[p.mal]++;
 		return;
 	}
+	if (e->conf.filter != NULL && !otw_filter_pass(e->conf.filter, &p)) {
+		e->st.excluded++; /* operator's rules: not monitored */
+		return;
+	}
 	if (p.l3 == OTW_L3_ARP) {
 		if (p.arp_op != 0) {
 			struct otw_ip ip;

@@ -11,6 +11,7 @@
 
 #include "otw_app.h"
 #include "otw_ev-t.h"
+#include "filter.h"
 #include "otw_pkt.h"
 
 /* Receives up to OTW_EV_BATCH_MAX events; they are only valid during the
@@ -28,6 +29,9 @@ struct otw_engine_conf {
 	uint32_t reasm_buf_bytes; /* bytes each (per-flow-direction cap) */
 	otw_ev_sink_fn sink;
 	void *sink_arg;
+	/* monitored-traffic rules (filter.h), NULL = all; not copied: must
+	 * outlive the engine */
+	const struct otw_filter *filter;
 };
 
 struct otw_engine_stats {
@@ -36,6 +40,7 @@ struct otw_engine_stats {
 	uint64_t mal[OTW_MAL__COUNT];    /* by decoder stage */
 	uint64_t fragments;
 	uint64_t non_ip;
+	uint64_t excluded;               /* dropped by conf.filter, undissected */
 	uint64_t flows_active;
 	uint64_t flows_created;
 	uint64_t flows_idle;             /* evicted idle */

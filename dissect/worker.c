@@ -58,6 +58,7 @@ struct wk_opts {
 	unsigned max_flows; /* 0: engine default */
 	unsigned linger_ms;
 	unsigned wait_s;
+	struct otw_filter filter; /* --filter rules (otwatch monitor) */
 	unsigned evid_slots; /* frames kept for alert evidence; 0: none */
 };
 
@@ -124,13 +125,15 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: otw-dissect [EAL args] -- --worker N [--events URL]\n"
 		"       [--max-flows N] [--linger-ms MS] [--wait S] [--evidence-slots N]\n"
+		"       [--filter RULE]...\n"
 		"  --worker N      ring to drain (0..%d)\n"
 		"  --events URL    otw-baseline's NNG pull socket (default %s)\n"
 		"  --max-flows N   flow table capacity (default: engine's)\n"
 		"  --linger-ms MS  after the final flush, time for NNG to deliver (500)\n"
 		"  --wait S        wait this long for capture's ring (10)\n"
 		"  --evidence-slots N  recent frames kept for alert pcaps (%u; 0: none,\n"
-		"                  saves ~8 ns per packet)\n",
+		"                  saves ~8 ns per packet)\n"
+		"  --filter RULE   include|exclude subnet CIDR|vlan ID|port tcp|udp/N\n",
 		OTW_MAX_WORKERS - 1, OTW_EV_URL_DEFAULT, OTW_PKTRING_SLOTS_DEFAULT);
 }
 
@@ -142,6 +145,7 @@ static int parse_opts(int argc, char **argv, struct wk_opts *o)
 		{ "max-flows", required_argument, NULL, 'f' },
 		{ "linger-ms", required_argument, NULL, 'l' },
 		{ "wait", required_argument, NULL, 'W' },
+		{ "filter", required_argument, NULL, 'F' },
 		{ "evidence-slots", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -173,6 +177,17 @@ static int parse_opts(int argc, char **argv, struct wk_opts *o)
 		case 'W':
 			rc = otw_parse_uint(optarg, 0, 3600, &o->wait_s);
 			break;
+		case 'F': {
+			struct otw_filter_rule r;
+			char err[160];
+			if (otw_filter_parse(optarg, &r, err, sizeof(err)) != 0 ||
+			    otw_filter_add(&o->filter, &r) != 0) {
+				otw_log(LOG_ERR, "event=bad_filter rule=\"%s\" err=\"%s\"",
+					optarg, o->filter.n == OTW_FILTER_MAX ? "too many" : err);
+				rc = OTW_EUSAGE;
+			}
+			break;
+		}
 		case 'E':
 			rc = otw_parse_uint(optarg, 0, 1u << 24, &o->evid_slots);
 			break;
@@ -358,6 +373,7 @@ static void wk_publish(struct wk *wk)
 	otw_engine_get_stats(wk->eng, &es);
 	OTW_STAT_SET(wk->st->malformed, es.malformed);
 	OTW_STAT_SET(wk->st->flows_active, es.flows_active);
+	OTW_STAT_SET(wk->st->excluded, es.excluded);
 	OTW_STAT_SET(wk->st->heartbeat_ns, otw_clock_ns(CLOCK_REALTIME));
 }
 
@@ -474,6 +490,7 @@ int main(int argc, char **argv)
 		conf.max_flows = wk.o.max_flows;
 	conf.sink = wk_sink;
 	conf.sink_arg = &wk;
+	conf.filter = wk.o.filter.n ? &wk.o.filter : NULL;
 	if ((ret = otw_engine_create(&conf, &wk.eng)) != 0) {
 		otw_log(LOG_ERR, "event=engine_failed err=\"%s\"", otw_strerror(ret));
 		goto out_eal;
@@ -501,10 +518,11 @@ int main(int argc, char **argv)
 	otw_log(LOG_INFO,
 		"event=worker_totals worker=%u packets=%" PRIu64 " bytes=%" PRIu64
 		" malformed=%" PRIu64 " multiseg=%" PRIu64 " events=%" PRIu64
-		" msgs=%" PRIu64 " send_fail=%" PRIu64 " events_lost=%" PRIu64,
+		" msgs=%" PRIu64 " send_fail=%" PRIu64 " events_lost=%" PRIu64
+		" excluded=%" PRIu64,
 		wk.o.id, wk.st->packets, wk.st->bytes, wk.st->malformed,
 		wk.st->multiseg, wk.st->events, wk.st->msgs_sent, wk.st->send_fail,
-		wk.st->events_lost);
+		wk.st->events_lost, wk.st->excluded);
 	OTW_STAT_SET(wk.st->state, OTW_PROC_EXITED);
 	rc = 0;
 	nng_close(wk.sock);

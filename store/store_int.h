@@ -21,7 +21,8 @@
 	X(BASELINE, "baseline") \
 	X(SETTING, "setting") \
 	X(USER, "user")       \
-	X(AUDIT, "audit")
+	X(AUDIT, "audit")    \
+	X(DEVMETA, "devmeta")
 
 enum otw_db {
 #define OTW_DB_ENUM(id, name) OTW_DB_##id,

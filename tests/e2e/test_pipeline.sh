@@ -2,7 +2,11 @@
 # e2e: the whole DPDK pipeline (otw-capture -> 2 x otw-dissect -> otw-baseline)
 # on a shared pcap (or, without the shared folder, the simulated plant) must (a) take in every packet with no ring drop and
 # (b) store the same inventory `otwatch analyze` computes offline.
-# usage: test_pipeline.sh BUILD_ROOT SOURCE_DIR   (meson passes both)
+# With a RULE (`otwatch monitor` syntax, e.g. "exclude subnet 141.81.0.0/28")
+# the rule is stored first: `otwatch run` hands it to the workers, which must
+# count the same exclusions as `otwatch analyze --monitor-rules` and store
+# the same (smaller) inventory.
+# usage: test_pipeline.sh BUILD_ROOT SOURCE_DIR [RULE]   (meson passes them)
 # Exit 77 = skipped (not root, no hugepages, missing programs or pcap).
 set -u
 build=$(cd "$1" && pwd)
@@ -31,6 +35,14 @@ if [ ! -f "$pcap" ]; then
 		fail "simulate failed"
 	want_pkts=$("$otw" analyze "$pcap" | sed -n 's/^\([0-9][0-9]*\) packets,.*/\1/p')
 	want_pkts=${want_pkts:-12000}
+fi
+rule=${3:-}
+ana_rules=""
+if [ -n "$rule" ]; then
+	mkdir -p "$tmp/store"
+	# shellcheck disable=SC2086 # the rule is words on purpose
+	"$otw" monitor $rule --store "$tmp/store" --user e2e || fail "otwatch monitor $rule"
+	ana_rules="--monitor-rules $tmp/store"
 fi
 prefix="otwe2e$$"
 cleanup() {
@@ -64,7 +76,15 @@ drops=$(kv capture_totals ring_drops)
 missed=$(kv capture_totals imissed)
 wk=$(kv worker_totals packets | awk '{ s += $1 } END { print s + 0 }')
 lost=$(kv worker_totals send_fail | awk '{ s += $1 } END { print s + 0 }')
-echo "rx=$rx ring_drops=$drops imissed=$missed worker_packets=$wk send_fail=$lost"
+excl=$(kv worker_totals excluded | awk '{ s += $1 } END { print s + 0 }')
+echo "rx=$rx ring_drops=$drops imissed=$missed worker_packets=$wk send_fail=$lost excluded=$excl"
+if [ -n "$rule" ]; then
+	# shellcheck disable=SC2086
+	want_excl=$("$otw" analyze --json $ana_rules "$pcap" | tail -1 |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["excluded"])')
+	[ "$excl" -gt 0 ] && [ "$excl" = "$want_excl" ] ||
+		fail "workers excluded $excl, analyze --monitor-rules $want_excl"
+fi
 [ "$rx" = "$want_pkts" ] || fail "capture rx $rx != $want_pkts"
 [ "$drops" = 0 ] || fail "ring drops: $drops"
 [ "$wk" = "$want_pkts" ] || fail "workers dissected $wk != $want_pkts"
@@ -73,7 +93,8 @@ echo "rx=$rx ring_drops=$drops imissed=$missed worker_packets=$wk send_fail=$los
 # (b) stored inventory == offline analysis (device/conn/op lines)
 "$otw" inventory --json --store "$tmp/store" >"$tmp/inv.json" 2>"$tmp/inv.err" ||
 	{ cat "$tmp/inv.err"; fail "otwatch inventory failed"; }
-"$otw" analyze --json "$pcap" >"$tmp/ana.json" 2>"$tmp/ana.err" ||
+# shellcheck disable=SC2086
+"$otw" analyze --json $ana_rules "$pcap" >"$tmp/ana.json" 2>"$tmp/ana.err" ||
 	{ cat "$tmp/ana.err"; fail "otwatch analyze failed"; }
 python3 - "$tmp/inv.json" "$tmp/ana.json" <<'PY' || fail "inventory differs from analyze"
 import json, sys
