@@ -12,5 +12,13 @@ int otw_cmd_inventory(int argc, char **argv); /* cli/inventory.c */
 int otw_cmd_console(int argc, char **argv);   /* cli/console.c */
 int otw_cmd_user(int argc, char **argv);      /* cli/user.c */
 int otw_cmd_alerts(int argc, char **argv);    /* cli/alerts.c */
+int otw_cmd_audit(int argc, char **argv);     /* cli/audit.c */
+
+#include <stdio.h>
+/* cli/audit.c: the acting user for the audit log: given (--user), else
+ * $SUDO_USER, else $USER, else "unknown". */
+const char *otw_cli_user(const char *given);
+/* Writes "name":"escaped s" (no separators around it). */
+void otw_cli_json_str(FILE *f, const char *name, const char *s);
 
 #endif
