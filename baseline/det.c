@@ -40,7 +40,16 @@ struct otw_det {
 	uint64_t *fresh;         /* keys learned since the last drain */
 	uint32_t n_fresh, cap_fresh;
 	uint64_t t0, now;        /* packet time: first event, newest event */
-	bool forced_end;
+	uint8_t mode;            /* enum otw_learn_mode */
+	struct otw_cidr scopes[OTW_DET_SCOPES_MAX];
+	unsigned n_scopes;
+	uint64_t ended_ns;       /* auto mode: packet time learning ended */
+	bool auto_end_pending;   /* for otw_det_take_auto_end */
+	uint32_t flat_recent;    /* entries in the last tenth when it ended */
+	uint64_t *ring;          /* times of the last flat_max+1 new entries */
+	uint32_t ring_n, ring_pos;
+	bool auto_learning;      /* the event in hand is learned by the rule */
+	uint64_t ev_ts;          /* packet time of the event in hand */
 	uint64_t cause;          /* baseline key the next raise() would learn */
 	struct otw_det_stats st;
 };
@@ -156,13 +165,16 @@ void otw_det_conf_default(struct otw_det_conf *c)
 	c->scan_hosts = 16;
 	c->exc_burst = 10;
 	c->max_entries = 1u << 20;
+	c->flat = true;
+	c->flat_max = 20;
 }
 
 int otw_det_create(const struct otw_det_conf *conf, struct otw_det **out)
 {
 	struct otw_det *d;
 
-	if (conf->max_entries < 16 || conf->scan_window_ns == 0)
+	if (conf->max_entries < 16 || conf->scan_window_ns == 0 ||
+	    conf->flat_max > OTW_DET_FLAT_MAX)
 		return -EINVAL;
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return -ENOMEM;
@@ -173,6 +185,7 @@ int otw_det_create(const struct otw_det_conf *conf, struct otw_det **out)
 	    hmap_init(&d->alert_ix, d->cap_alerts) != 0 ||
 	    hmap_init(&d->facts, 1u << 16) != 0 ||
 	    (d->alerts = calloc(d->cap_alerts, sizeof(*d->alerts))) == NULL ||
+	    (d->ring = calloc((size_t)conf->flat_max + 1, sizeof(*d->ring))) == NULL ||
 	    (d->fresh = malloc((d->cap_fresh = 65536) * sizeof(*d->fresh))) == NULL) {
 		otw_det_destroy(d);
 		return -ENOMEM;
@@ -191,32 +204,94 @@ void otw_det_destroy(struct otw_det *d)
 	hmap_free(&d->facts);
 	free(d->alerts);
 	free(d->fresh);
+	free(d->ring);
 	free(d);
 }
 
 void otw_det_end_learning(struct otw_det *d)
 {
-	d->forced_end = true;
+	d->mode = OTW_LEARNMODE_OFF;
+}
+
+void otw_det_set_learning(struct otw_det *d, enum otw_learn_mode mode,
+			  const struct otw_cidr *scopes, unsigned n)
+{
+	d->mode = (uint8_t)mode;
+	d->n_scopes = n < OTW_DET_SCOPES_MAX ? n : OTW_DET_SCOPES_MAX;
+	if (d->n_scopes)
+		memcpy(d->scopes, scopes, d->n_scopes * sizeof(*scopes));
+}
+
+bool otw_det_take_auto_end(struct otw_det *d, uint64_t *at_ns, uint32_t *recent)
+{
+	if (!d->auto_end_pending)
+		return false;
+	d->auto_end_pending = false;
+	*at_ns = d->ended_ns;
+	*recent = d->flat_recent;
+	return true;
 }
 
 bool otw_det_learning(const struct otw_det *d)
 {
-	return !d->forced_end &&
-	       (d->t0 == 0 || d->conf.learn_ns == 0 || d->now < d->t0 + d->conf.learn_ns);
+	if (d->mode != OTW_LEARNMODE_AUTO)
+		return d->mode == OTW_LEARNMODE_ON;
+	if (d->conf.learn_ns == 0 || d->t0 == 0)
+		return true;
+	return d->ended_ns ? d->now < d->ended_ns : true;
 }
 
-/* Is an event of packet time ts inside the learning period? */
-static bool learning_at(struct otw_det *d, uint64_t ts)
+/* New entries learned by the rule within the last tenth of the period
+ * before ts: the ring holds the times of the last flat_max+1 of them, so
+ * "at most flat_max" holds iff the oldest one is older than that. */
+static uint32_t flat_recent(const struct otw_det *d, uint64_t ts)
 {
-	if (d->forced_end)
-		return false;
+	uint64_t from = ts - d->conf.learn_ns / 10;
+	uint32_t n = 0, cap = d->conf.flat_max + 1;
+
+	for (uint32_t i = 0; i < d->ring_n && i < cap; i++)
+		n += d->ring[i] >= from;
+	return n;
+}
+
+static bool in_scope(const struct otw_det *d, const struct otw_ip *a, const struct otw_ip *b)
+{
+	for (unsigned i = 0; i < d->n_scopes; i++)
+		if ((a && otw_cidr_match(&d->scopes[i], a)) || (b && otw_cidr_match(&d->scopes[i], b)))
+			return true;
+	return false;
+}
+
+/* Is an event of packet time ts, between a and b (either may be NULL),
+ * learned? Operator modes and scopes first, then the automatic rule. */
+static bool learning_at(struct otw_det *d, uint64_t ts, const struct otw_ip *a,
+			const struct otw_ip *b)
+{
+	d->auto_learning = false;
+	d->ev_ts = ts;
 	if (d->t0 == 0 || (ts != 0 && ts < d->t0))
 		d->t0 = ts;
 	if (ts > d->now)
 		d->now = ts;
+	if (d->mode == OTW_LEARNMODE_ON)
+		return true;
+	if (d->n_scopes && in_scope(d, a, b))
+		return true;
+	if (d->mode == OTW_LEARNMODE_OFF)
+		return false;
 	if (d->conf.learn_ns == 0)
 		return true;
-	return ts < d->t0 + d->conf.learn_ns;
+	if (d->ended_ns)
+		return ts < d->ended_ns;
+	if (ts < d->t0 + d->conf.learn_ns ||
+	    (d->conf.flat && flat_recent(d, ts) > d->conf.flat_max)) {
+		d->auto_learning = true;
+		return true;
+	}
+	d->ended_ns = d->conf.flat ? ts : d->t0 + d->conf.learn_ns;
+	d->flat_recent = flat_recent(d, ts);
+	d->auto_end_pending = true;
+	return false;
 }
 
 static bool is_private(const struct otw_ip *ip)
@@ -298,6 +373,12 @@ static void learn_key(struct otw_det *d, uint64_t k)
 			d->cap_fresh *= 2;
 		}
 		d->fresh[d->n_fresh++] = k;
+		if (d->auto_learning) {
+			d->ring[d->ring_pos] = d->ev_ts;
+			d->ring_pos = (d->ring_pos + 1) % (d->conf.flat_max + 1);
+			if (d->ring_n <= d->conf.flat_max)
+				d->ring_n++;
+		}
 	} else if (!hmap_has(&d->base, k, NULL)) {
 		d->st.full++;
 	}
@@ -315,7 +396,7 @@ static bool deviates(struct otw_det *d, bool learn, uint64_t k)
 
 static void on_device(struct otw_det *d, const struct otw_ev_device *e)
 {
-	bool learn = learning_at(d, e->ts_ns);
+	bool learn = learning_at(d, e->ts_ns, e->has_ip ? &e->ip : NULL, NULL);
 	struct otw_ip mac;
 	char b[64], m[20], desc[OTW_ALERT_TEXT_MAX];
 
@@ -380,7 +461,7 @@ static void scan_count(struct otw_det *d, const struct otw_ev_conn *c)
 
 static void on_conn(struct otw_det *d, const struct otw_ev_conn *c)
 {
-	bool learn = learning_at(d, c->first_ns);
+	bool learn = learning_at(d, c->first_ns, &c->src_ip, &c->dst_ip);
 	uint64_t port = (uint64_t)c->l4 << 16 | c->dst_port;
 	char s[64], t[64], desc[OTW_ALERT_TEXT_MAX];
 
@@ -426,7 +507,7 @@ static void on_conn(struct otw_det *d, const struct otw_ev_conn *c)
 
 static void on_op(struct otw_det *d, const struct otw_ev_op *o)
 {
-	bool learn = learning_at(d, o->first_ns);
+	bool learn = learning_at(d, o->first_ns, &o->src_ip, &o->dst_ip);
 	const char *cat, *name = otw_op_name(o->app, o->func, &cat);
 	char s[64], t[64], fn[48], desc[OTW_ALERT_TEXT_MAX];
 	bool new_client, new_func, new_cat;
@@ -505,7 +586,7 @@ static void on_op(struct otw_det *d, const struct otw_ev_op *o)
 
 static void on_attr(struct otw_det *d, const struct otw_ev_attr *a)
 {
-	bool learn = learning_at(d, a->ts_ns);
+	bool learn = learning_at(d, a->ts_ns, a->has_ip ? &a->ip : NULL, NULL);
 	struct otw_ip who;
 	uint64_t k, vh, *v = NULL;
 	char w[64], desc[OTW_ALERT_TEXT_MAX];

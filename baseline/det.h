@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cidr.h"
 #include "otw_ev-t.h"
 
 enum otw_engine_kind {
@@ -57,6 +58,22 @@ struct otw_det_conf {
 	uint32_t scan_hosts;    /* distinct hosts from one source in a window */
 	uint32_t exc_burst;     /* exception responses in one op event */
 	uint32_t max_entries;   /* baseline capacity (entries per set) */
+	/* Automatic end of learning: at the first event at or after
+	 * t0 + learn_ns once at most flat_max new baseline entries were
+	 * learned in the last tenth of the period (packet time). flat = false:
+	 * the period alone decides (analyze --learn-seconds, exact cut). */
+	bool flat;
+	uint32_t flat_max;      /* <= OTW_DET_FLAT_MAX */
+};
+
+#define OTW_DET_FLAT_MAX 4096
+#define OTW_DET_SCOPES_MAX 64
+
+/* Operator's learning control (otwatch learning, settings "learning.*"). */
+enum otw_learn_mode {
+	OTW_LEARNMODE_AUTO = 0, /* the period and flattening rule (default) */
+	OTW_LEARNMODE_ON = 1,   /* learn everything until switched off */
+	OTW_LEARNMODE_OFF = 2,  /* operational; scopes still learn */
 };
 
 struct otw_det;
@@ -71,6 +88,13 @@ void otw_det_apply(struct otw_det *det, const struct otw_ev *ev);
 /* End learning now (an operator's command); events after it are checked. */
 void otw_det_end_learning(struct otw_det *det);
 bool otw_det_learning(const struct otw_det *det);
+/* Global mode plus scopes: events touching a scope (either address) are
+ * learned whatever the global mode (at most OTW_DET_SCOPES_MAX kept). */
+void otw_det_set_learning(struct otw_det *det, enum otw_learn_mode mode,
+			  const struct otw_cidr *scopes, unsigned n);
+/* true once after the automatic rule ended learning; *at_ns = packet
+ * time it ended, *recent = new entries in the last tenth of the period. */
+bool otw_det_take_auto_end(struct otw_det *det, uint64_t *at_ns, uint32_t *recent);
 
 /* Alerts raised so far, in order of first raise; *n gets the count. */
 const struct otw_alert *otw_det_alerts(const struct otw_det *det, uint32_t *n);

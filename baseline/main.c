@@ -24,6 +24,8 @@
 #include <nng/nng.h>
 #include <nng/protocol/pipeline0/pull.h>
 
+#include "audit.h"
+#include "ctl.h"
 #include "detstore.h"
 #include "fwd.h"
 #include "inv.h"
@@ -33,6 +35,7 @@
 #include "otw_evcodec.h"
 #include "otw_ipc-t.h"
 #include "otw_log.h"
+#include "setting.h"
 #include "store.h"
 
 #define STATS_MS 5000
@@ -48,6 +51,7 @@ struct opts {
 	unsigned commit_events;
 	size_t map_mb;
 	uint64_t learn_s;       /* learning period (packet time) */
+	int learn_flat;         /* flattening rule: max new entries, -1 off */
 	const char *syslog;     /* forward new alerts to HOST:PORT (UDP) */
 };
 
@@ -88,6 +92,10 @@ struct bl {
 	uint64_t pending;       /* events applied since the last commit */
 	uint64_t commits;       /* this run */
 	uint64_t run_events;    /* this run */
+	struct otw_ctl_learning learning; /* as last applied */
+	bool auto_end;          /* record the automatic end in the next commit */
+	uint64_t auto_end_ns;
+	uint32_t auto_end_recent;
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -113,6 +121,9 @@ static void usage(FILE *f)
 		"  --commit-events N    or after N events (default 4096)\n"
 		"  --learn-seconds S    learning mode for the first S seconds of traffic\n"
 		"                       (packet time; default 14 days; 0: never learn)\n"
+		"  --learn-flat N|off   learning ends after the period only once at most N\n"
+		"                       new baseline entries came in its last tenth\n"
+		"                       (default 20; off: the period alone)\n"
 		"  --syslog HOST:PORT   forward each new alert as syslog (RFC 5424) + CEF\n"
 		"                       over UDP\n"
 		"  --map-mb MB          LMDB map size (default %zu)\n"
@@ -132,6 +143,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "map-mb", required_argument, NULL, 'M' },
 		{ "learn-seconds", required_argument, NULL, 'L' },
 		{ "syslog", required_argument, NULL, 'Y' },
+		{ "learn-flat", required_argument, NULL, 'F' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -144,6 +156,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->commit_ms = 100;
 	o->commit_events = 4096;
 	o->learn_s = 14ull * 86400;
+	o->learn_flat = 20;
 	o->map_mb = OTW_STORE_MAP_DEFAULT >> 20;
 	while ((ch = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
 		switch (ch) {
@@ -170,6 +183,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			if (otw_parse_u64(optarg, 0, 10ull * 365 * 86400, &v) != 0)
 				goto bad;
 			o->learn_s = v;
+			break;
+		case 'F':
+			if (strcmp(optarg, "off") == 0)
+				o->learn_flat = -1;
+			else if (otw_parse_u64(optarg, 0, OTW_DET_FLAT_MAX, &v) == 0)
+				o->learn_flat = (int)v;
+			else
+				goto bad;
 			break;
 		case 'M':
 			if (otw_parse_u64(optarg, 1, SIZE_MAX >> 20, &v) != 0)
@@ -268,6 +289,26 @@ static void send_fwd(struct bl *b)
 	b->n_out = 0;
 }
 
+/* The automatic end of learning, as the operator's "off" would be, by
+ * user "system": survives a restart and shows in the audit log. */
+static int save_auto_end(struct bl *b, struct otw_txn *txn)
+{
+	char v[64], detail[128];
+	int rc;
+
+	snprintf(v, sizeof(v), "%" PRIu64 " %u", b->auto_end_ns, b->auto_end_recent);
+	snprintf(detail, sizeof(detail),
+		 "automatic: period of %" PRIu64 " s over, %u new entries in its last tenth",
+		 b->o.learn_s, b->auto_end_recent);
+	if (b->learning.mode != OTW_LEARNMODE_AUTO)
+		return 0; /* an operator took over meanwhile */
+	if ((rc = otw_store_setting_put(txn, OTW_CTL_LEARN_ENDED, v, strlen(v))) != 0 ||
+	    (rc = otw_ctl_learning_put_mode(txn, OTW_LEARNMODE_OFF)) != 0)
+		return rc;
+	b->learning.mode = OTW_LEARNMODE_OFF;
+	return otw_store_audit_log(txn, "system", "learning.off", "global", detail);
+}
+
 /* One txn: dirty inventory records, worker positions and counters, so a
  * crash never separates the data from the seq that says what it holds. */
 static int commit(struct bl *b)
@@ -278,7 +319,8 @@ static int commit(struct bl *b)
 	if ((rc = otw_store_txn_begin(b->st, true, &txn)) != 0)
 		return rc;
 	if ((rc = otw_inv_save_dirty(b->inv, txn)) != 0 ||
-	    (rc = otw_detstore_save_cb(b->det, txn, b->fwd ? queue_fwd : NULL, b)) != 0)
+	    (rc = otw_detstore_save_cb(b->det, txn, b->fwd ? queue_fwd : NULL, b)) != 0 ||
+	    (b->auto_end && (rc = save_auto_end(b, txn)) != 0))
 		goto out_abort;
 	for (uint16_t i = 0; i < OTW_MAX_WORKERS; i++) {
 		if (!b->w[i].dirty)
@@ -302,6 +344,11 @@ static int commit(struct bl *b)
 		b->w[i].dirty = false;
 	b->pending = 0;
 	b->commits++;
+	if (b->auto_end) {
+		otw_log(LOG_NOTICE, "event=learning_ended at_ns=%" PRIu64 " recent_entries=%u",
+			b->auto_end_ns, b->auto_end_recent);
+		b->auto_end = false;
+	}
 	return 0;
 out_abort:
 	b->n_out = 0;
@@ -355,6 +402,8 @@ static void handle(struct bl *b, nng_msg *msg)
 			otw_log(LOG_ERR, "event=apply_failed err=\"%s\"",
 				otw_strerror(rc));
 	}
+	if (otw_det_take_auto_end(b->det, &b->auto_end_ns, &b->auto_end_recent))
+		b->auto_end = true;
 	b->c.events += h.count;
 	b->c.batches++;
 	b->pending += h.count;
@@ -413,6 +462,22 @@ fail:
 	return OTW_EIPC;
 }
 
+/* Learning mode changes (otwatch learning): applied when they differ. */
+static int sync_learning(struct bl *b, struct otw_txn *txn)
+{
+	struct otw_ctl_learning l;
+	int rc;
+
+	if ((rc = otw_ctl_learning_get(txn, &l)) != 0)
+		return rc;
+	if (memcmp(&l, &b->learning, sizeof(l)) == 0)
+		return 0;
+	b->learning = l;
+	otw_det_set_learning(b->det, l.mode, l.scopes, l.n);
+	otw_log(LOG_NOTICE, "event=learning_mode mode=%s scopes=%u", otw_learn_mode_name(l.mode), l.n);
+	return 0;
+}
+
 /* Alert actions operators took in the console (close, mute, learn). */
 static void sync_status(struct bl *b)
 {
@@ -422,6 +487,8 @@ static void sync_status(struct bl *b)
 	if ((rc = otw_store_txn_begin(b->st, false, &txn)) != 0)
 		return;
 	rc = otw_detstore_sync_status(b->det, txn);
+	if (rc == 0)
+		rc = sync_learning(b, txn);
 	otw_store_txn_abort(txn);
 	if (rc != 0)
 		otw_log(LOG_WARNING, "event=status_sync_failed err=\"%s\"", otw_strerror(rc));
@@ -500,6 +567,8 @@ int main(int argc, char **argv)
 		struct otw_det_conf dc;
 		otw_det_conf_default(&dc);
 		dc.learn_ns = b.o.learn_s ? b.o.learn_s * 1000000000ull : 1;
+		dc.flat = b.o.learn_flat >= 0;
+		dc.flat_max = dc.flat ? (uint32_t)b.o.learn_flat : 0;
 		if ((rc = otw_det_create(&dc, &b.det)) != 0) {
 			otw_log(LOG_ERR, "event=det_failed err=\"%s\"", otw_strerror(rc));
 			return 1;
@@ -519,6 +588,7 @@ int main(int argc, char **argv)
 			b.o.store, otw_strerror(rc));
 		goto out_store;
 	}
+	sync_status(&b); /* learning mode before the first event */
 	if ((rc = nng_setup(&b)) != 0)
 		goto out_store;
 	otw_log(LOG_INFO, "event=start store=%s url=%s commit_ms=%u commit_events=%u",

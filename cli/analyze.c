@@ -479,6 +479,7 @@ int otw_cmd_analyze(int argc, char **argv)
 		otw_det_conf_default(&dc);
 		/* 0 means "learn nothing": detect from the first packet */
 		dc.learn_ns = o.learn_s > 0 ? (uint64_t)(o.learn_s * 1e9) : 1;
+		dc.flat = false; /* an exact cut: reproducible offline runs */
 		if ((rc = otw_det_create(&dc, &sink.det)) != 0) {
 			fprintf(stderr, "otwatch analyze: %s\n", otw_strerror(rc));
 			return 1;

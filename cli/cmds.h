@@ -13,6 +13,7 @@ int otw_cmd_console(int argc, char **argv);   /* cli/console.c */
 int otw_cmd_user(int argc, char **argv);      /* cli/user.c */
 int otw_cmd_alerts(int argc, char **argv);    /* cli/alerts.c */
 int otw_cmd_audit(int argc, char **argv);     /* cli/audit.c */
+int otw_cmd_learning(int argc, char **argv);  /* cli/learning.c */
 
 #include <stdio.h>
 /* cli/audit.c: the acting user for the audit log: given (--user), else
