@@ -126,3 +126,95 @@ int otw_ctl_rules_bump(struct otw_txn *txn)
 	snprintf(v, sizeof(v), "%" PRIu64, g + 1);
 	return otw_store_setting_put(txn, OTW_CTL_RULES_RELOAD, v, strlen(v));
 }
+
+struct excl_walk {
+	struct otw_excl *out;
+	unsigned cap, n, bad;
+	uint32_t max_id;
+};
+
+static int excl_one(void *arg, const char *name, const void *val, size_t len)
+{
+	struct excl_walk *w = arg;
+	char text[OTW_SETTING_VAL_MAX + 1];
+	const char *err;
+	unsigned long id = strtoul(name + strlen(OTW_CTL_EXCL), NULL, 10);
+
+	if (id > w->max_id)
+		w->max_id = (uint32_t)id;
+	if (w->out == NULL)
+		return 0;
+	memcpy(text, val, len);
+	text[len] = '\0';
+	if (id == 0 || id > UINT32_MAX || otw_excl_parse(text, &w->out[w->n], &err) != 0) {
+		w->bad++;
+		return 0;
+	}
+	w->out[w->n].id = (uint32_t)id;
+	if (++w->n == w->cap)
+		return 1; /* full */
+	return 0;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	const struct otw_excl *x = a, *y = b;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+int otw_ctl_excl_get(struct otw_txn *txn, struct otw_excl *out, unsigned cap,
+		     unsigned *n, unsigned *bad)
+{
+	struct excl_walk w = { .out = out, .cap = cap };
+	char name[48];
+	int rc = cap ? otw_store_setting_foreach(txn, OTW_CTL_EXCL, excl_one, &w) : 0;
+
+	if (rc != 0 && rc != 1)
+		return rc;
+	qsort(out, w.n, sizeof(*out), cmp_id);
+	for (unsigned i = 0; i < w.n; i++) {
+		snprintf(name, sizeof(name), "%s%u", OTW_CTL_EXCL_HITS, out[i].id);
+		rc = otw_store_counter_get(txn, name, &out[i].hits);
+		if (rc != 0 && rc != OTW_ENOTFOUND)
+			return rc;
+	}
+	*n = w.n;
+	if (bad)
+		*bad = w.bad;
+	return 0;
+}
+
+int otw_ctl_excl_add(struct otw_txn *txn, const struct otw_excl *x, uint32_t *id)
+{
+	struct excl_walk w = { 0 };
+	char name[48], text[512];
+	int rc;
+
+	if ((rc = otw_store_setting_foreach(txn, OTW_CTL_EXCL, excl_one, &w)) != 0)
+		return rc;
+	if ((rc = otw_excl_format(x, text, sizeof(text))) != 0)
+		return rc;
+	*id = w.max_id + 1;
+	snprintf(name, sizeof(name), "%s%u", OTW_CTL_EXCL, *id);
+	return otw_store_setting_put(txn, name, text, strlen(text));
+}
+
+int otw_ctl_excl_del(struct otw_txn *txn, uint32_t id)
+{
+	char name[48];
+
+	snprintf(name, sizeof(name), "%s%u", OTW_CTL_EXCL, id);
+	return otw_store_setting_del(txn, name);
+}
+
+int otw_ctl_excl_save_hits(struct otw_txn *txn, const struct otw_excl *r, unsigned n)
+{
+	char name[48];
+	int rc = 0;
+
+	for (unsigned i = 0; rc == 0 && i < n; i++) {
+		snprintf(name, sizeof(name), "%s%u", OTW_CTL_EXCL_HITS, r[i].id);
+		rc = otw_store_counter_put(txn, name, r[i].hits);
+	}
+	return rc;
+}

@@ -16,12 +16,15 @@
 
 #include "cidr.h"
 #include "det.h"
+#include "excl.h"
 #include "store.h"
 
 #define OTW_CTL_LEARN_MODE "learning.mode"
 #define OTW_CTL_LEARN_SCOPE "learning.scope."
 #define OTW_CTL_LEARN_ENDED "learning.ended"
 #define OTW_CTL_RULES_RELOAD "rules.reload"
+#define OTW_CTL_EXCL "exclusion."
+#define OTW_CTL_EXCL_HITS "excl_hits." /* store counter per rule id */
 
 struct otw_ctl_learning {
 	enum otw_learn_mode mode;
@@ -40,6 +43,16 @@ int otw_ctl_learning_put_mode(struct otw_txn *txn, enum otw_learn_mode m);
 int otw_ctl_learning_scope(struct otw_txn *txn, const struct otw_cidr *c, bool on);
 /* Remove every scope. */
 int otw_ctl_learning_clear_scopes(struct otw_txn *txn);
+
+/* Exclusion rules in id order (hits from their counters); rules that no
+ * longer parse are skipped and counted in *bad (may be NULL). */
+int otw_ctl_excl_get(struct otw_txn *txn, struct otw_excl *out, unsigned cap,
+		     unsigned *n, unsigned *bad);
+/* Add x under the next free id (set in *id). */
+int otw_ctl_excl_add(struct otw_txn *txn, const struct otw_excl *x, uint32_t *id);
+int otw_ctl_excl_del(struct otw_txn *txn, uint32_t id); /* OTW_ENOTFOUND */
+/* Store the rules' suppressed counts. */
+int otw_ctl_excl_save_hits(struct otw_txn *txn, const struct otw_excl *r, unsigned n);
 
 /* The rules.reload value (0 when absent) and its bump. */
 int otw_ctl_rules_gen(struct otw_txn *txn, uint64_t *gen);

@@ -52,6 +52,8 @@ struct otw_det {
 	uint64_t ev_ts;          /* packet time of the event in hand */
 	uint64_t cause;          /* baseline key the next raise() would learn */
 	struct otw_det_stats st;
+	struct otw_excl excl[OTW_EXCL_MAX];
+	unsigned n_excl;
 };
 
 static uint64_t mix64(uint64_t x)
@@ -322,6 +324,12 @@ static void raise(struct otw_det *d, unsigned engine, unsigned sev,
 
 	d->st.raised++;
 	d->cause = 0;
+	for (unsigned i = 0; i < d->n_excl; i++)
+		if (otw_excl_match(&d->excl[i], engine, title, src, dst, last > first ? last : first)) {
+			d->excl[i].hits++;
+			d->st.suppressed++;
+			return;
+		}
 	if (hmap_has(&d->alert_ix, k, &v) && *v != 0) {
 		a = &d->alerts[*v - 1];
 		if (a->status == 0 || a->status == 2) { /* open or muted */
@@ -679,6 +687,30 @@ int otw_det_load_alert(struct otw_det *d, const struct otw_alert *a)
 	d->alerts[d->n_alerts].dirty = 0;
 	*v = ++d->n_alerts;
 	return 0;
+}
+
+void otw_det_set_exclusions(struct otw_det *d, const struct otw_excl *rules, unsigned n)
+{
+	struct otw_excl *old = malloc(sizeof(d->excl));
+	unsigned n_old = d->n_excl;
+
+	if (n > OTW_EXCL_MAX)
+		n = OTW_EXCL_MAX;
+	if (old)
+		memcpy(old, d->excl, n_old * sizeof(*old));
+	memcpy(d->excl, rules, n * sizeof(*rules));
+	d->n_excl = n;
+	for (unsigned i = 0; old && i < n; i++)
+		for (unsigned j = 0; j < n_old; j++)
+			if (old[j].id == d->excl[i].id && old[j].hits > d->excl[i].hits)
+				d->excl[i].hits = old[j].hits;
+	free(old);
+}
+
+const struct otw_excl *otw_det_exclusions(const struct otw_det *d, unsigned *n)
+{
+	*n = d->n_excl;
+	return d->excl;
 }
 
 uint64_t otw_det_start_ns(const struct otw_det *d)

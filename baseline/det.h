@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "cidr.h"
+#include "excl.h"
 #include "otw_ev-t.h"
 
 enum otw_engine_kind {
@@ -96,6 +97,12 @@ void otw_det_set_learning(struct otw_det *det, enum otw_learn_mode mode,
  * time it ended, *recent = new entries in the last tenth of the period. */
 bool otw_det_take_auto_end(struct otw_det *det, uint64_t *at_ns, uint32_t *recent);
 
+/* Exclusion rules checked before an alert is raised (copied; at most
+ * OTW_EXCL_MAX). A rule keeps its hits across a reload when its id stays;
+ * the caller's hits are taken for new ids (restored from the store). */
+void otw_det_set_exclusions(struct otw_det *det, const struct otw_excl *rules, unsigned n);
+const struct otw_excl *otw_det_exclusions(const struct otw_det *det, unsigned *n);
+
 /* Alerts raised so far, in order of first raise; *n gets the count. */
 const struct otw_alert *otw_det_alerts(const struct otw_det *det, uint32_t *n);
 
@@ -123,6 +130,7 @@ struct otw_det_stats {
 	uint64_t checked;       /* events checked in operational mode */
 	uint64_t raised;        /* alert occurrences before dedup */
 	uint64_t full;          /* entries not learned: baseline full */
+	uint64_t suppressed;    /* alerts an exclusion rule swallowed */
 };
 void otw_det_get_stats(const struct otw_det *det, struct otw_det_stats *out);
 

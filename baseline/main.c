@@ -93,6 +93,9 @@ struct bl {
 	uint64_t commits;       /* this run */
 	uint64_t run_events;    /* this run */
 	struct otw_ctl_learning learning; /* as last applied */
+	struct otw_excl excl[OTW_EXCL_MAX]; /* as last applied (hits aside) */
+	unsigned n_excl;
+	uint64_t excl_hits;     /* sum stored by the last commit */
 	bool auto_end;          /* record the automatic end in the next commit */
 	uint64_t auto_end_ns;
 	uint32_t auto_end_recent;
@@ -289,6 +292,17 @@ static void send_fwd(struct bl *b)
 	b->n_out = 0;
 }
 
+static uint64_t excl_hits(const struct bl *b)
+{
+	unsigned n;
+	const struct otw_excl *r = otw_det_exclusions(b->det, &n);
+	uint64_t sum = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		sum += r[i].hits;
+	return sum;
+}
+
 /* The automatic end of learning, as the operator's "off" would be, by
  * user "system": survives a restart and shows in the audit log. */
 static int save_auto_end(struct bl *b, struct otw_txn *txn)
@@ -322,6 +336,12 @@ static int commit(struct bl *b)
 	    (rc = otw_detstore_save_cb(b->det, txn, b->fwd ? queue_fwd : NULL, b)) != 0 ||
 	    (b->auto_end && (rc = save_auto_end(b, txn)) != 0))
 		goto out_abort;
+	if (excl_hits(b) != b->excl_hits) {
+		unsigned n;
+		const struct otw_excl *r = otw_det_exclusions(b->det, &n);
+		if ((rc = otw_ctl_excl_save_hits(txn, r, n)) != 0)
+			goto out_abort;
+	}
 	for (uint16_t i = 0; i < OTW_MAX_WORKERS; i++) {
 		if (!b->w[i].dirty)
 			continue;
@@ -344,6 +364,7 @@ static int commit(struct bl *b)
 		b->w[i].dirty = false;
 	b->pending = 0;
 	b->commits++;
+	b->excl_hits = excl_hits(b);
 	if (b->auto_end) {
 		otw_log(LOG_NOTICE, "event=learning_ended at_ns=%" PRIu64 " recent_entries=%u",
 			b->auto_end_ns, b->auto_end_recent);
@@ -478,6 +499,32 @@ static int sync_learning(struct bl *b, struct otw_txn *txn)
 	return 0;
 }
 
+/* Exclusion rules (otwatch exclusions): reloaded when they differ. */
+static int sync_exclusions(struct bl *b, struct otw_txn *txn)
+{
+	static struct otw_excl r[OTW_EXCL_MAX];
+	unsigned n, bad;
+	bool same;
+	int rc;
+
+	if ((rc = otw_ctl_excl_get(txn, r, OTW_EXCL_MAX, &n, &bad)) != 0)
+		return rc;
+	same = n == b->n_excl;
+	for (unsigned i = 0; same && i < n; i++) {
+		struct otw_excl x = r[i], y = b->excl[i];
+		x.hits = y.hits = 0;
+		same = memcmp(&x, &y, sizeof(x)) == 0;
+	}
+	if (same)
+		return 0;
+	memcpy(b->excl, r, n * sizeof(*r));
+	b->n_excl = n;
+	otw_det_set_exclusions(b->det, r, n);
+	b->excl_hits = excl_hits(b);
+	otw_log(LOG_NOTICE, "event=exclusions rules=%u unreadable=%u", n, bad);
+	return 0;
+}
+
 /* Alert actions operators took in the console (close, mute, learn). */
 static void sync_status(struct bl *b)
 {
@@ -489,6 +536,8 @@ static void sync_status(struct bl *b)
 	rc = otw_detstore_sync_status(b->det, txn);
 	if (rc == 0)
 		rc = sync_learning(b, txn);
+	if (rc == 0)
+		rc = sync_exclusions(b, txn);
 	otw_store_txn_abort(txn);
 	if (rc != 0)
 		otw_log(LOG_WARNING, "event=status_sync_failed err=\"%s\"", otw_strerror(rc));

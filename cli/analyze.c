@@ -11,6 +11,7 @@
 
 #include "cmds.h"
 #include "det.h"
+#include "ctl.h"
 #include "detstore.h"
 #include "engine.h"
 #include "evjson.h"
@@ -32,6 +33,7 @@ struct an_opts {
 	bool events;     /* print raw events instead of the inventory */
 	const char *store; /* also save the inventory into this store */
 	double learn_s;    /* >= 0: detect after this much packet time */
+	const char *excl;  /* exclusion rules file */
 	bool bench;
 	unsigned bench_seconds;
 	uint32_t max_flows;
@@ -382,12 +384,42 @@ static int an_save(struct otw_inv *inv, struct otw_det *det, const char *dir)
 	return rc == 0 ? 0 : -1;
 }
 
+/* Exclusion rules: --exclusions FILE, then those of an existing --store. */
+static int an_exclusions(struct otw_det *det, const struct an_opts *o)
+{
+	static struct otw_excl r[OTW_EXCL_MAX];
+	unsigned n = 0, k = 0, line;
+	const char *err;
+	struct otw_store *st;
+	struct otw_txn *txn;
+	int rc;
+
+	if (o->excl != NULL &&
+	    (rc = otw_excl_read_file(o->excl, r, OTW_EXCL_MAX, &n, &line, &err)) != 0) {
+		fprintf(stderr, "otwatch analyze: %s:%u: %s\n", o->excl, line,
+			rc == -EINVAL ? err : otw_strerror(rc));
+		return -1;
+	}
+	if (o->store != NULL && otw_store_open(o->store, 0, OTW_STORE_RDONLY, &st) == 0) {
+		if (otw_store_txn_begin(st, false, &txn) == 0) {
+			if (otw_ctl_excl_get(txn, r + n, OTW_EXCL_MAX - n, &k, NULL) != 0)
+				k = 0;
+			otw_store_txn_abort(txn);
+		}
+		otw_store_close(st);
+	}
+	otw_det_set_exclusions(det, r, n + k);
+	return 0;
+}
+
 static void an_usage(FILE *f)
 {
 	fprintf(f, "usage: otwatch analyze [--json | --events] [--max-flows N] [--store DIR]\n"
 		   "                       [--learn-seconds S] FILE.pcap...\n"
 		   "  --learn-seconds S  learn the first S seconds of traffic, then alert on\n"
 		   "                     deviations (alert lines; 0: alert on everything)\n"
+		   "  --exclusions FILE  exclusion rules, one a line (docs/detection.md); with\n"
+		   "                     --store, the store's rules apply too\n"
 		   "       otwatch analyze --bench [--seconds N] FILE.pcap\n");
 }
 
@@ -398,6 +430,7 @@ int otw_cmd_analyze(int argc, char **argv)
 		{ "events", no_argument, 0, 'e' },
 		{ "store", required_argument, 0, 'S' },
 		{ "learn-seconds", required_argument, 0, 'L' },
+		{ "exclusions", required_argument, 0, 'x' },
 		{ "bench", no_argument, 0, 'b' },
 		{ "seconds", required_argument, 0, 's' },
 		{ "max-flows", required_argument, 0, 'f' },
@@ -435,6 +468,9 @@ int otw_cmd_analyze(int argc, char **argv)
 			}
 			break;
 		}
+		case 'x':
+			o.excl = optarg;
+			break;
 		case 'b':
 			o.bench = true;
 			break;
@@ -484,6 +520,8 @@ int otw_cmd_analyze(int argc, char **argv)
 			fprintf(stderr, "otwatch analyze: %s\n", otw_strerror(rc));
 			return 1;
 		}
+		if (an_exclusions(sink.det, &o) != 0)
+			goto out;
 	}
 	if ((rc = otw_inv_create(&sink.inv)) != 0 ||
 	    (rc = otw_engine_create(&conf, &eng)) != 0) {

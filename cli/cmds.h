@@ -14,6 +14,7 @@ int otw_cmd_user(int argc, char **argv);      /* cli/user.c */
 int otw_cmd_alerts(int argc, char **argv);    /* cli/alerts.c */
 int otw_cmd_audit(int argc, char **argv);     /* cli/audit.c */
 int otw_cmd_learning(int argc, char **argv);  /* cli/learning.c */
+int otw_cmd_exclusions(int argc, char **argv); /* cli/exclusions.c */
 
 #include <stdio.h>
 /* cli/audit.c: the acting user for the audit log: given (--user), else

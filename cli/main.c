@@ -19,6 +19,7 @@ static const struct cmd cmds[] = {
 	{ "devices", otw_cmd_inventory, "alias of inventory" },
 	{ "alerts", otw_cmd_alerts, "list stored alerts; close, mute, learn, reopen" },
 	{ "learning", otw_cmd_learning, "learning mode: status, on, off (per subnet/device)" },
+	{ "exclusions", otw_cmd_exclusions, "rules that keep alerts quiet: add, list, del" },
 	{ "audit", otw_cmd_audit, "list the audit log (who changed what)" },
 	{ "console", otw_cmd_console, "serve the web console and REST API (HTTPS)" },
 	{ "user", otw_cmd_user, "add, list and delete console users" },
