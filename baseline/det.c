@@ -21,6 +21,7 @@ enum {
 	K_DEV = 1, K_DEVIP, K_PAIR, K_APPPAIR, K_SRVAPP, K_OP, K_CAT, K_INET,
 	K_SCAN_PD, K_SCAN_HD, K_FACT, K_ALERT, K_SCAN_P, K_SCAN_H,
 	K_OPER_OK, K_SCAN_OK, K_EXC_OK, K_THREAT_OK, /* learned from alerts */
+	K_MASTER, /* (client, server, app) learned in learning mode only */
 };
 
 struct hmap {            /* open addressing; key 0 = empty */
@@ -54,6 +55,7 @@ struct otw_det {
 	struct otw_det_stats st;
 	struct otw_excl excl[OTW_EXCL_MAX];
 	unsigned n_excl;
+	struct otw_ioc *ioc;
 };
 
 static uint64_t mix64(uint64_t x)
@@ -207,6 +209,7 @@ void otw_det_destroy(struct otw_det *d)
 	free(d->alerts);
 	free(d->fresh);
 	free(d->ring);
+	otw_ioc_free(d->ioc);
 	free(d);
 }
 
@@ -467,6 +470,46 @@ static void scan_count(struct otw_det *d, const struct otw_ev_conn *c)
 	}
 }
 
+/* A threat alert from indicator rule r; detail says what matched. */
+static void raise_ioc(struct otw_det *d, const struct otw_ioc_rule *r, const struct otw_ip *src,
+		      const struct otw_ip *dst, uint16_t app, uint64_t first, uint64_t last,
+		      const char *detail)
+{
+	char desc[OTW_ALERT_TEXT_MAX];
+
+	if (hmap_has(&d->base, key(K_THREAT_OK, src, dst, hbytes(0, r->id, strlen(r->id))), NULL))
+		return; /* an operator learned it for this pair */
+	d->cause = key(K_THREAT_OK, src, dst, hbytes(0, r->id, strlen(r->id)));
+	if (snprintf(desc, sizeof(desc), "%s [%s] %s", detail, r->id, r->desc) >= (int)sizeof(desc))
+		desc[sizeof(desc) - 2] = '.'; /* cut: still a sentence end */
+	raise(d, OTW_ENG_THREAT, r->severity, src, dst, app, 0, first, last, r->title, r->advice,
+	      desc);
+}
+
+static void threat_conn(struct otw_det *d, const struct otw_ev_conn *c)
+{
+	const struct otw_ioc_rule *r;
+	char s[64], t[64], detail[200];
+
+	if (d->ioc == NULL)
+		return;
+	otw_ip_str(&c->src_ip, s, sizeof(s));
+	otw_ip_str(&c->dst_ip, t, sizeof(t));
+	if ((r = otw_ioc_port(d->ioc, c->l4, c->dst_port)) != NULL) {
+		if (snprintf(detail, sizeof(detail), "%s sent %s port %u traffic to %s.", s,
+			     c->l4 == 17 ? "UDP" : "TCP", c->dst_port, t) < 0)
+			detail[0] = '\0';
+		raise_ioc(d, r, &c->src_ip, &c->dst_ip, c->app, c->first_ns, c->last_ns, detail);
+	}
+	if ((r = otw_ioc_ip(d->ioc, &c->dst_ip)) != NULL ||
+	    (r = otw_ioc_ip(d->ioc, &c->src_ip)) != NULL) {
+		if (snprintf(detail, sizeof(detail), "Connection %s -> %s (port %u) involves a listed address.",
+			     s, t, c->dst_port) < 0)
+			detail[0] = '\0';
+		raise_ioc(d, r, &c->src_ip, &c->dst_ip, c->app, c->first_ns, c->last_ns, detail);
+	}
+}
+
 static void on_conn(struct otw_det *d, const struct otw_ev_conn *c)
 {
 	bool learn = learning_at(d, c->first_ns, &c->src_ip, &c->dst_ip);
@@ -476,15 +519,7 @@ static void on_conn(struct otw_det *d, const struct otw_ev_conn *c)
 	if (!(c->flags & OTW_CONN_NEW))
 		return;
 	scan_count(d, c);
-	if (c->l4 == 17 && c->dst_port == 1502 &&
-	    !hmap_has(&d->base, key(K_THREAT_OK, &c->src_ip, &c->dst_ip, 1502), NULL) &&
-	    (d->cause = key(K_THREAT_OK, &c->src_ip, &c->dst_ip, 1502)) != 0)
-		raise(d, OTW_ENG_THREAT, OTW_SEV_HIGH, &c->src_ip, &c->dst_ip, c->app, 0,
-		      c->first_ns, c->last_ns, "TriStation protocol traffic (TRITON target)",
-		      "TriStation (UDP 1502) programs Triconex safety controllers and was the "
-		      "channel of the TRITON/TRISIS malware: confirm this is a known engineering "
-		      "workstation and that the controller's key switch is in RUN.",
-		      "UDP 1502 (TriStation) traffic to a safety instrumented system controller.");
+	threat_conn(d, c);
 	if (!is_private(&c->dst_ip) &&
 	    deviates(d, learn, key(K_INET, &c->src_ip, &c->dst_ip, 0))) {
 		d->cause = key(K_INET, &c->src_ip, &c->dst_ip, 0);
@@ -538,6 +573,23 @@ static void on_op(struct otw_det *d, const struct otw_ev_op *o)
 	}
 	if (o->count == 0)
 		return; /* responses only: the request side decides */
+	if (d->ioc != NULL) {
+		/* while learning every master is new: only operational events
+		 * count as coming from an unknown one */
+		bool known = learn || hmap_has(&d->base, key(K_MASTER, &o->src_ip, &o->dst_ip, o->app), NULL);
+		const struct otw_ioc_rule *r = otw_ioc_seq_op(d->ioc, o, known);
+		if (r != NULL) {
+			char detail[240];
+			char many[48] = "";
+			if (r->addrs > 1)
+				snprintf(many, sizeof(many), " on %u or more addresses", r->addrs);
+			if (snprintf(detail, sizeof(detail), "%s sent %s %s to %s%s%s.",
+				     s, otw_app_name(o->app), fn, t, many,
+				     r->new_master ? " and is not a learned master of it" : "") < 0)
+				detail[0] = '\0';
+			raise_ioc(d, r, &o->src_ip, &o->dst_ip, o->app, o->first_ns, o->last_ns, detail);
+		}
+	}
 	if ((strcmp(cat, OTW_CAT_CONTROL) == 0 || strcmp(cat, OTW_CAT_PROGRAM) == 0 ||
 	     strcmp(cat, OTW_CAT_FIRMWARE) == 0) &&
 	    !hmap_has(&d->base, key(K_OPER_OK, &o->src_ip, &o->dst_ip, (uint64_t)o->app << 16 | o->func), NULL)) {
@@ -560,6 +612,7 @@ static void on_op(struct otw_det *d, const struct otw_ev_op *o)
 					 hbytes(o->app, cat, strlen(cat))));
 	if (learn) {
 		(void)deviates(d, true, key(K_SRVAPP, &o->dst_ip, NULL, o->app));
+		(void)deviates(d, true, key(K_MASTER, &o->src_ip, &o->dst_ip, o->app));
 		return;
 	}
 	if (new_client) {
@@ -600,12 +653,20 @@ static void on_attr(struct otw_det *d, const struct otw_ev_attr *a)
 	char w[64], desc[OTW_ALERT_TEXT_MAX];
 	const char *kn = otw_attr_name(a->key);
 
-	if (a->key != OTW_ATTR_FIRMWARE && a->key != OTW_ATTR_MODEL && a->key != OTW_ATTR_SERIAL)
-		return;
 	if (a->has_ip)
 		who = a->ip;
 	else
 		otw_ip_from_mac(&who, a->mac);
+	if ((a->key == OTW_ATTR_DOMAIN || a->key == OTW_ATTR_HOSTNAME) && d->ioc != NULL) {
+		const struct otw_ioc_rule *r = otw_ioc_domain(d->ioc, a->val, a->len);
+		if (r != NULL) {
+			snprintf(desc, sizeof(desc), "%s reported the name \"%.*s\" (%s).",
+				 otw_ip_str(&who, w, sizeof(w)), a->len, a->val, otw_app_name(a->app));
+			raise_ioc(d, r, &who, NULL, a->app, a->ts_ns, a->ts_ns, desc);
+		}
+	}
+	if (a->key != OTW_ATTR_FIRMWARE && a->key != OTW_ATTR_MODEL && a->key != OTW_ATTR_SERIAL)
+		return;
 	k = key(K_FACT, &who, NULL, (uint64_t)a->key << 16 | a->app);
 	vh = hbytes(7, a->val, a->len) | 1;
 	if (!hmap_add(&d->facts, k, &v) && v != NULL && *v != vh && *v != 0 && !learn) {
@@ -705,6 +766,12 @@ void otw_det_set_exclusions(struct otw_det *d, const struct otw_excl *rules, uns
 			if (old[j].id == d->excl[i].id && old[j].hits > d->excl[i].hits)
 				d->excl[i].hits = old[j].hits;
 	free(old);
+}
+
+void otw_det_set_ioc(struct otw_det *d, struct otw_ioc *ioc)
+{
+	otw_ioc_free(d->ioc);
+	d->ioc = ioc;
 }
 
 const struct otw_excl *otw_det_exclusions(const struct otw_det *d, unsigned *n)

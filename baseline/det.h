@@ -17,6 +17,7 @@
 
 #include "cidr.h"
 #include "excl.h"
+#include "ioc.h"
 #include "otw_ev-t.h"
 
 enum otw_engine_kind {
@@ -102,6 +103,10 @@ bool otw_det_take_auto_end(struct otw_det *det, uint64_t *at_ns, uint32_t *recen
  * the caller's hits are taken for new ids (restored from the store). */
 void otw_det_set_exclusions(struct otw_det *det, const struct otw_excl *rules, unsigned n);
 const struct otw_excl *otw_det_exclusions(const struct otw_det *det, unsigned *n);
+
+/* Indicator rules of the threat engine; det takes ownership (and frees
+ * the previous set). NULL: no indicator rules. */
+void otw_det_set_ioc(struct otw_det *det, struct otw_ioc *ioc);
 
 /* Alerts raised so far, in order of first raise; *n gets the count. */
 const struct otw_alert *otw_det_alerts(const struct otw_det *det, uint32_t *n);

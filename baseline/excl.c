@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "det.h"
+#include "kv.h"
 
 static const char *const day_names[] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
 
@@ -147,35 +148,13 @@ int otw_excl_parse(const char *text, struct otw_excl *out, const char **err)
 
 	memset(&x, 0, sizeof(x));
 	*err = "";
-	while (*p) {
-		size_t k = 0, v = 0;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == '\0')
+	for (;;) {
+		size_t v;
+		int t = otw_kv_next(&p, key, sizeof(key), val, sizeof(val), &v, err);
+		if (t < 0)
+			return t;
+		if (t == 0)
 			break;
-		while (*p && *p != '=' && *p != ' ' && k < sizeof(key) - 1)
-			key[k++] = *p++;
-		key[k] = '\0';
-		if (*p++ != '=') {
-			*err = "expected key=value";
-			return -EINVAL;
-		}
-		if (*p == '"') { /* quoted: up to the next quote, \" and \\ escaped */
-			for (p++; *p && *p != '"'; p++) {
-				if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
-					p++;
-				if (v < sizeof(val) - 1)
-					val[v++] = *p;
-			}
-			if (*p++ != '"') {
-				*err = "unterminated quote";
-				return -EINVAL;
-			}
-		} else {
-			while (*p && *p != ' ' && *p != '\t' && v < sizeof(val) - 1)
-				val[v++] = *p++;
-		}
-		val[v] = '\0';
 		any = true;
 		if (strcmp(key, "ip") == 0 || strcmp(key, "src") == 0 || strcmp(key, "dst") == 0) {
 			if (x.has_ip || otw_cidr_parse(val, &x.ip) != 0) {

@@ -53,6 +53,7 @@ struct opts {
 	uint64_t learn_s;       /* learning period (packet time) */
 	int learn_flat;         /* flattening rule: max new entries, -1 off */
 	const char *syslog;     /* forward new alerts to HOST:PORT (UDP) */
+	const char *rules;      /* indicator rule file */
 };
 
 struct worker {
@@ -96,17 +97,39 @@ struct bl {
 	struct otw_excl excl[OTW_EXCL_MAX]; /* as last applied (hits aside) */
 	unsigned n_excl;
 	uint64_t excl_hits;     /* sum stored by the last commit */
+	uint64_t rules_gen;     /* rules.reload as last seen */
 	bool auto_end;          /* record the automatic end in the next commit */
 	uint64_t auto_end_ns;
 	uint32_t auto_end_recent;
 };
 
-static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t stop_flag, reload_flag;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_flag = 1;
+	if (sig == SIGHUP)
+		reload_flag = 1;
+	else
+		stop_flag = 1;
+}
+
+/* (Re)load the indicator rules; a file that fails to parse keeps the
+ * rules in force (logged with its line). */
+static int load_rules(struct bl *b)
+{
+	struct otw_ioc *ioc;
+	const char *err;
+	unsigned line;
+	int rc = otw_ioc_load_file(b->o.rules, &ioc, &line, &err);
+
+	if (rc != 0) {
+		otw_log(LOG_ERR, "event=rules_failed file=%s line=%u err=\"%s\"", b->o.rules, line,
+			rc == -EINVAL ? err : otw_strerror(rc));
+		return rc;
+	}
+	otw_log(LOG_NOTICE, "event=rules_loaded file=%s rules=%u", b->o.rules, otw_ioc_count(ioc));
+	otw_det_set_ioc(b->det, ioc);
+	return 0;
 }
 
 static uint64_t now_ms(void)
@@ -127,11 +150,13 @@ static void usage(FILE *f)
 		"  --learn-flat N|off   learning ends after the period only once at most N\n"
 		"                       new baseline entries came in its last tenth\n"
 		"                       (default 20; off: the period alone)\n"
+		"  --rules FILE         threat indicator rules (default %s;\n"
+		"                       reloaded on SIGHUP or `otwatch rules reload`)\n"
 		"  --syslog HOST:PORT   forward each new alert as syslog (RFC 5424) + CEF\n"
 		"                       over UDP\n"
 		"  --map-mb MB          LMDB map size (default %zu)\n"
 		"  -v, --verbose        debug logging\n",
-		OTW_STORE_DIR_DEFAULT, OTW_EV_URL_DEFAULT,
+		OTW_STORE_DIR_DEFAULT, OTW_EV_URL_DEFAULT, otw_ioc_default_path(),
 		OTW_STORE_MAP_DEFAULT >> 20);
 }
 
@@ -147,6 +172,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "learn-seconds", required_argument, NULL, 'L' },
 		{ "syslog", required_argument, NULL, 'Y' },
 		{ "learn-flat", required_argument, NULL, 'F' },
+		{ "rules", required_argument, NULL, 'R' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -160,6 +186,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->commit_events = 4096;
 	o->learn_s = 14ull * 86400;
 	o->learn_flat = 20;
+	o->rules = otw_ioc_default_path();
 	o->map_mb = OTW_STORE_MAP_DEFAULT >> 20;
 	while ((ch = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
 		switch (ch) {
@@ -186,6 +213,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			if (otw_parse_u64(optarg, 0, 10ull * 365 * 86400, &v) != 0)
 				goto bad;
 			o->learn_s = v;
+			break;
+		case 'R':
+			o->rules = optarg;
 			break;
 		case 'F':
 			if (strcmp(optarg, "off") == 0)
@@ -529,6 +559,7 @@ static int sync_exclusions(struct bl *b, struct otw_txn *txn)
 static void sync_status(struct bl *b)
 {
 	struct otw_txn *txn;
+	uint64_t gen;
 	int rc;
 
 	if ((rc = otw_store_txn_begin(b->st, false, &txn)) != 0)
@@ -538,6 +569,11 @@ static void sync_status(struct bl *b)
 		rc = sync_learning(b, txn);
 	if (rc == 0)
 		rc = sync_exclusions(b, txn);
+	if (rc == 0 && (rc = otw_ctl_rules_gen(txn, &gen)) == 0 && gen != b->rules_gen) {
+		if (b->rules_gen != 0 || gen != 0)
+			reload_flag = 1;
+		b->rules_gen = gen;
+	}
 	otw_store_txn_abort(txn);
 	if (rc != 0)
 		otw_log(LOG_WARNING, "event=status_sync_failed err=\"%s\"", otw_strerror(rc));
@@ -574,6 +610,10 @@ static int run(struct bl *b)
 			sync_status(b);
 			next_sync = t + SYNC_MS;
 		}
+		if (reload_flag) {
+			reload_flag = 0;
+			(void)load_rules(b);
+		}
 		if (t >= next_stats) {
 			log_stats(b, "stats", t - stats_t,
 				  b->run_events - stats_ev);
@@ -606,6 +646,7 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 
 	if ((rc = otw_store_open(b.o.store, b.o.map_mb << 20, 0, &b.st)) != 0) {
 		otw_log(LOG_ERR, "event=store_open_failed dir=%s err=\"%s\"",
@@ -638,6 +679,9 @@ int main(int argc, char **argv)
 		goto out_store;
 	}
 	sync_status(&b); /* learning mode before the first event */
+	reload_flag = 0;
+	if (load_rules(&b) != 0)
+		goto out_store;
 	if ((rc = nng_setup(&b)) != 0)
 		goto out_store;
 	otw_log(LOG_INFO, "event=start store=%s url=%s commit_ms=%u commit_events=%u",

@@ -34,6 +34,7 @@ struct an_opts {
 	const char *store; /* also save the inventory into this store */
 	double learn_s;    /* >= 0: detect after this much packet time */
 	const char *excl;  /* exclusion rules file */
+	const char *rules; /* indicator rules (default: otw_ioc_default_path) */
 	bool bench;
 	unsigned bench_seconds;
 	uint32_t max_flows;
@@ -412,6 +413,24 @@ static int an_exclusions(struct otw_det *det, const struct an_opts *o)
 	return 0;
 }
 
+static int an_rules(struct otw_det *det, const struct an_opts *o)
+{
+	const char *path = o->rules ? o->rules : otw_ioc_default_path(), *err;
+	struct otw_ioc *ioc;
+	unsigned line;
+	int rc;
+
+	if (strcmp(path, "none") == 0)
+		return 0;
+	if ((rc = otw_ioc_load_file(path, &ioc, &line, &err)) != 0) {
+		fprintf(stderr, "otwatch analyze: %s:%u: %s\n", path, line,
+			rc == -EINVAL ? err : otw_strerror(rc));
+		return -1;
+	}
+	otw_det_set_ioc(det, ioc);
+	return 0;
+}
+
 static void an_usage(FILE *f)
 {
 	fprintf(f, "usage: otwatch analyze [--json | --events] [--max-flows N] [--store DIR]\n"
@@ -420,6 +439,8 @@ static void an_usage(FILE *f)
 		   "                     deviations (alert lines; 0: alert on everything)\n"
 		   "  --exclusions FILE  exclusion rules, one a line (docs/detection.md); with\n"
 		   "                     --store, the store's rules apply too\n"
+		   "  --rules FILE       threat indicator rules (default: the installed\n"
+		   "                     otwatch.rules; \"none\" for no rules)\n"
 		   "       otwatch analyze --bench [--seconds N] FILE.pcap\n");
 }
 
@@ -431,6 +452,7 @@ int otw_cmd_analyze(int argc, char **argv)
 		{ "store", required_argument, 0, 'S' },
 		{ "learn-seconds", required_argument, 0, 'L' },
 		{ "exclusions", required_argument, 0, 'x' },
+		{ "rules", required_argument, 0, 'r' },
 		{ "bench", no_argument, 0, 'b' },
 		{ "seconds", required_argument, 0, 's' },
 		{ "max-flows", required_argument, 0, 'f' },
@@ -470,6 +492,9 @@ int otw_cmd_analyze(int argc, char **argv)
 		}
 		case 'x':
 			o.excl = optarg;
+			break;
+		case 'r':
+			o.rules = optarg;
 			break;
 		case 'b':
 			o.bench = true;
@@ -520,7 +545,7 @@ int otw_cmd_analyze(int argc, char **argv)
 			fprintf(stderr, "otwatch analyze: %s\n", otw_strerror(rc));
 			return 1;
 		}
-		if (an_exclusions(sink.det, &o) != 0)
+		if (an_exclusions(sink.det, &o) != 0 || an_rules(sink.det, &o) != 0)
 			goto out;
 	}
 	if ((rc = otw_inv_create(&sink.inv)) != 0 ||

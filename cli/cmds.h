@@ -15,6 +15,7 @@ int otw_cmd_alerts(int argc, char **argv);    /* cli/alerts.c */
 int otw_cmd_audit(int argc, char **argv);     /* cli/audit.c */
 int otw_cmd_learning(int argc, char **argv);  /* cli/learning.c */
 int otw_cmd_exclusions(int argc, char **argv); /* cli/exclusions.c */
+int otw_cmd_rules(int argc, char **argv);     /* cli/rules.c */
 
 #include <stdio.h>
 /* cli/audit.c: the acting user for the audit log: given (--user), else

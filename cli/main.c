@@ -20,6 +20,7 @@ static const struct cmd cmds[] = {
 	{ "alerts", otw_cmd_alerts, "list stored alerts; close, mute, learn, reopen" },
 	{ "learning", otw_cmd_learning, "learning mode: status, on, off (per subnet/device)" },
 	{ "exclusions", otw_cmd_exclusions, "rules that keep alerts quiet: add, list, del" },
+	{ "rules", otw_cmd_rules, "threat indicator rule file: check, reload" },
 	{ "audit", otw_cmd_audit, "list the audit log (who changed what)" },
 	{ "console", otw_cmd_console, "serve the web console and REST API (HTTPS)" },
 	{ "user", otw_cmd_user, "add, list and delete console users" },
