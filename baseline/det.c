@@ -15,6 +15,7 @@
 #include "opnames.h"
 #include "otw_app.h"
 #include "otw_pkt.h"
+#include "rate.h"
 
 /* Kinds of baseline entry, mixed into each key. */
 enum {
@@ -22,6 +23,7 @@ enum {
 	K_SCAN_PD, K_SCAN_HD, K_FACT, K_ALERT, K_SCAN_P, K_SCAN_H,
 	K_OPER_OK, K_SCAN_OK, K_EXC_OK, K_THREAT_OK, /* learned from alerts */
 	K_MASTER, /* (client, server, app) learned in learning mode only */
+	K_POLL, K_VOL, /* timing / volume records (rate.c), alert causes */
 };
 
 struct hmap {            /* open addressing; key 0 = empty */
@@ -56,6 +58,7 @@ struct otw_det {
 	struct otw_excl excl[OTW_EXCL_MAX];
 	unsigned n_excl;
 	struct otw_ioc *ioc;
+	struct otw_rate *rate;
 };
 
 static uint64_t mix64(uint64_t x)
@@ -171,6 +174,7 @@ void otw_det_conf_default(struct otw_det_conf *c)
 	c->max_entries = 1u << 20;
 	c->flat = true;
 	c->flat_max = 20;
+	c->rate_pairs = 1u << 16;
 }
 
 int otw_det_create(const struct otw_det_conf *conf, struct otw_det **out)
@@ -190,6 +194,7 @@ int otw_det_create(const struct otw_det_conf *conf, struct otw_det **out)
 	    hmap_init(&d->facts, 1u << 16) != 0 ||
 	    (d->alerts = calloc(d->cap_alerts, sizeof(*d->alerts))) == NULL ||
 	    (d->ring = calloc((size_t)conf->flat_max + 1, sizeof(*d->ring))) == NULL ||
+	    otw_rate_create(conf->rate_pairs < 16 ? 16 : conf->rate_pairs, &d->rate) != 0 ||
 	    (d->fresh = malloc((d->cap_fresh = 65536) * sizeof(*d->fresh))) == NULL) {
 		otw_det_destroy(d);
 		return -ENOMEM;
@@ -210,6 +215,7 @@ void otw_det_destroy(struct otw_det *d)
 	free(d->fresh);
 	free(d->ring);
 	otw_ioc_free(d->ioc);
+	otw_rate_destroy(d->rate);
 	free(d);
 }
 
@@ -470,6 +476,26 @@ static void scan_count(struct otw_det *d, const struct otw_ev_conn *c)
 	}
 }
 
+static void volume(struct otw_det *d, const struct otw_ev_conn *c)
+{
+	bool learn = learning_at(d, c->last_ns, &c->src_ip, &c->dst_ip);
+	uint64_t k = key(K_VOL, &c->src_ip, &c->dst_ip, 0), mean, now;
+	char s[64], t[64], desc[OTW_ALERT_TEXT_MAX];
+
+	if (!otw_rate_vol(d->rate, k, learn, c->last_ns, c->bytes, &mean, &now))
+		return;
+	d->cause = k;
+	snprintf(desc, sizeof(desc),
+		 "Traffic from %s to %s reached %" PRIu64 " bytes in a minute; it averaged %" PRIu64
+		 " bytes a minute before.",
+		 otw_ip_str(&c->src_ip, s, sizeof(s)), otw_ip_str(&c->dst_ip, t, sizeof(t)), now, mean);
+	raise(d, OTW_ENG_ANOMALY, OTW_SEV_MEDIUM, &c->src_ip, &c->dst_ip, c->app, 0, c->first_ns,
+	      c->last_ns, "Traffic volume spike",
+	      "Find what the client transferred (bulk reads, program uploads and data "
+	      "exfiltration look like this); if it is a planned change, learn it.",
+	      desc);
+}
+
 /* A threat alert from indicator rule r; detail says what matched. */
 static void raise_ioc(struct otw_det *d, const struct otw_ioc_rule *r, const struct otw_ip *src,
 		      const struct otw_ip *dst, uint16_t app, uint64_t first, uint64_t last,
@@ -516,6 +542,8 @@ static void on_conn(struct otw_det *d, const struct otw_ev_conn *c)
 	uint64_t port = (uint64_t)c->l4 << 16 | c->dst_port;
 	char s[64], t[64], desc[OTW_ALERT_TEXT_MAX];
 
+	if (c->bytes != 0)
+		volume(d, c);
 	if (!(c->flags & OTW_CONN_NEW))
 		return;
 	scan_count(d, c);
@@ -588,6 +616,23 @@ static void on_op(struct otw_det *d, const struct otw_ev_op *o)
 				     r->new_master ? " and is not a learned master of it" : "") < 0)
 				detail[0] = '\0';
 			raise_ioc(d, r, &o->src_ip, &o->dst_ip, o->app, o->first_ns, o->last_ns, detail);
+		}
+	}
+	{
+		uint64_t k = key(K_POLL, &o->src_ip, &o->dst_ip, (uint64_t)o->app << 16 | o->func);
+		uint32_t base, now;
+		if (otw_rate_poll(d->rate, k, learn, o, &base, &now)) {
+			d->cause = k;
+			snprintf(desc, sizeof(desc),
+				 "%s polls %s with %s %s every %u.%03u s; it was every %u.%03u s.", s, t,
+				 otw_app_name(o->app), fn, now / 1000000, now / 1000 % 1000,
+				 base / 1000000, base / 1000 % 1000);
+			raise(d, OTW_ENG_ANOMALY, OTW_SEV_MEDIUM, &o->src_ip, &o->dst_ip, o->app, o->func,
+			      o->first_ns, o->last_ns, "Polling period changed",
+			      "A master polling at a new rate was reconfigured or replaced, or another "
+			      "client shares its identity; check the master's configuration and "
+			      "connections. If the change is planned, learn it.",
+			      desc);
 		}
 	}
 	if ((strcmp(cat, OTW_CAT_CONTROL) == 0 || strcmp(cat, OTW_CAT_PROGRAM) == 0 ||
@@ -719,8 +764,11 @@ int otw_det_set_status(struct otw_det *d, uint64_t id, uint8_t status)
 		if (a->status == status)
 			return 0;
 		a->status = status;
-		if (status == 3 && a->cause != 0) /* learned */
+		if (status == 3 && a->cause != 0) { /* learned */
+			d->auto_learning = false;
 			learn_key(d, a->cause);
+			otw_rate_accept(d->rate, a->cause);
+		}
 		return 1;
 	}
 	return OTW_ENOTFOUND_DET;
@@ -798,7 +846,12 @@ const struct otw_alert *otw_det_alerts(const struct otw_det *d, uint32_t *n)
 
 void otw_det_get_stats(const struct otw_det *d, struct otw_det_stats *out)
 {
+	struct otw_rate_stats r;
+
 	*out = d->st;
+	otw_rate_get_stats(d->rate, &r);
+	out->rate_pairs = r.poll_pairs + r.vol_pairs;
+	out->rate_full = r.full;
 }
 
 const char *otw_engine_name(unsigned e)

@@ -66,6 +66,7 @@ struct otw_det_conf {
 	 * the period alone decides (analyze --learn-seconds, exact cut). */
 	bool flat;
 	uint32_t flat_max;      /* <= OTW_DET_FLAT_MAX */
+	uint32_t rate_pairs;    /* timing/volume records per table (rate.h) */
 };
 
 #define OTW_DET_FLAT_MAX 4096
@@ -136,6 +137,8 @@ struct otw_det_stats {
 	uint64_t raised;        /* alert occurrences before dedup */
 	uint64_t full;          /* entries not learned: baseline full */
 	uint64_t suppressed;    /* alerts an exclusion rule swallowed */
+	uint64_t rate_pairs;    /* pairs with a timing or volume baseline */
+	uint64_t rate_full;     /* lookups refused: timing/volume tables full */
 };
 void otw_det_get_stats(const struct otw_det *det, struct otw_det_stats *out);
 

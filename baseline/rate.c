@@ -1,0 +1,248 @@
+#include "rate.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define WIN 16
+#define MIN_GAP_US 20000u      /* 20 ms: below this, jitter is noise */
+#define MAX_SAMPLE_US 3600000000u
+#define VOL_MIN 262144u
+#define VOL_VALID 10
+
+struct poll {                   /* 96 bytes */
+	uint64_t key;
+	uint64_t last_ns;       /* last request time seen */
+	uint32_t s[WIN];        /* inter-arrival samples, us */
+	uint32_t base_us, jit_us;
+	uint8_t n, pos, since;  /* samples held, next slot, since the last check */
+	bool valid, changed;
+	uint8_t pad[3];
+};
+
+struct vol {                    /* 48 bytes */
+	uint64_t key;
+	uint64_t bucket;        /* index of the bucket being filled */
+	uint64_t bytes;         /* in it */
+	double mean, dev;
+	uint16_t nb;            /* buckets folded in (saturates) */
+	bool spiked;            /* this bucket raised already */
+	uint8_t pad[5];
+};
+
+struct otw_rate {
+	struct poll *p;
+	struct vol *v;
+	uint32_t mask, max;
+	struct otw_rate_stats st;
+};
+
+int otw_rate_create(uint32_t max_pairs, struct otw_rate **out)
+{
+	struct otw_rate *r;
+	uint32_t slots = 16;
+
+	if (max_pairs < 16)
+		return -EINVAL;
+	while (slots < max_pairs + max_pairs / 2 && slots < (1u << 30))
+		slots <<= 1;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return -ENOMEM;
+	r->p = calloc(slots, sizeof(*r->p));
+	r->v = calloc(slots, sizeof(*r->v));
+	if (r->p == NULL || r->v == NULL) {
+		otw_rate_destroy(r);
+		return -ENOMEM;
+	}
+	r->mask = slots - 1;
+	r->max = max_pairs;
+	*out = r;
+	return 0;
+}
+
+void otw_rate_destroy(struct otw_rate *r)
+{
+	if (r == NULL)
+		return;
+	free(r->p);
+	free(r->v);
+	free(r);
+}
+
+/* Linear probing over an array of records whose first field is the key. */
+#define FIND(tab, k, used, out)                                                   \
+	do {                                                                      \
+		(out) = NULL;                                                     \
+		for (uint32_t i_ = (uint32_t)(k) & r->mask, p_ = 0; p_ <= r->mask; \
+		     p_++, i_ = (i_ + 1) & r->mask) {                             \
+			if ((tab)[i_].key == (k)) {                               \
+				(out) = &(tab)[i_];                               \
+				break;                                            \
+			}                                                         \
+			if ((tab)[i_].key == 0) {                                 \
+				if ((used) < r->max) {                            \
+					(tab)[i_].key = (k);                      \
+					(used)++;                                 \
+					(out) = &(tab)[i_];                       \
+				} else {                                          \
+					r->st.full++;                             \
+				}                                                 \
+				break;                                            \
+			}                                                         \
+		}                                                                 \
+	} while (0)
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Median and median absolute deviation of the window. */
+static void med_mad(const struct poll *p, uint32_t *med, uint32_t *mad)
+{
+	uint32_t a[WIN];
+
+	memcpy(a, p->s, sizeof(a));
+	qsort(a, WIN, sizeof(a[0]), cmp_u32);
+	*med = (uint32_t)(((uint64_t)a[WIN / 2 - 1] + a[WIN / 2]) / 2);
+	for (int i = 0; i < WIN; i++)
+		a[i] = a[i] > *med ? a[i] - *med : *med - a[i];
+	qsort(a, WIN, sizeof(a[0]), cmp_u32);
+	*mad = (uint32_t)(((uint64_t)a[WIN / 2 - 1] + a[WIN / 2]) / 2);
+}
+
+static void add_sample(struct poll *p, uint64_t ns)
+{
+	uint64_t us = ns / 1000u;
+
+	if (us == 0 || us > MAX_SAMPLE_US)
+		return;
+	p->s[p->pos] = (uint32_t)us;
+	p->pos = (uint8_t)((p->pos + 1) % WIN);
+	if (p->n < WIN)
+		p->n++;
+	p->since++;
+}
+
+bool otw_rate_poll(struct otw_rate *r, uint64_t key, bool learn, const struct otw_ev_op *o,
+		   uint32_t *base_us, uint32_t *now_us)
+{
+	struct poll *p;
+	uint32_t med, mad, d, lim;
+
+	if (o->count == 0)
+		return false;
+	FIND(r->p, key, r->st.poll_pairs, p);
+	if (p == NULL)
+		return false;
+	if (p->last_ns != 0 && o->first_ns > p->last_ns)
+		add_sample(p, o->first_ns - p->last_ns);
+	if (o->count >= 2 && o->last_ns > o->first_ns)
+		add_sample(p, (o->last_ns - o->first_ns) / (o->count - 1));
+	if (o->last_ns > p->last_ns)
+		p->last_ns = o->last_ns;
+	if (p->n < WIN || p->since < (p->valid && !learn ? 4 : WIN))
+		return false;
+	p->since = 0;
+	med_mad(p, &med, &mad);
+	if (learn || !p->valid) { /* (re)take the baseline from this window */
+		p->base_us = med;
+		p->jit_us = mad;
+		p->valid = true;
+		p->changed = false;
+		return false;
+	}
+	d = med > p->base_us ? med - p->base_us : p->base_us - med;
+	lim = p->base_us / 4;
+	if (lim < 4 * p->jit_us)
+		lim = 4 * p->jit_us;
+	if (lim < MIN_GAP_US)
+		lim = MIN_GAP_US;
+	if (d <= lim) {
+		p->changed = false;
+		return false;
+	}
+	if (p->changed)
+		return false;
+	p->changed = true;
+	*base_us = p->base_us;
+	*now_us = med;
+	return true;
+}
+
+static void fold(struct vol *v, double x)
+{
+	double dx = x > v->mean ? x - v->mean : v->mean - x;
+
+	v->mean += (x - v->mean) / 8;
+	v->dev += (dx - v->dev) / 8;
+	if (v->nb < UINT16_MAX)
+		v->nb++;
+}
+
+static double limit(const struct vol *v)
+{
+	double a = v->mean + 6 * v->dev, b = 4 * v->mean;
+
+	a = a > b ? a : b;
+	return a > VOL_MIN ? a : VOL_MIN;
+}
+
+bool otw_rate_vol(struct otw_rate *r, uint64_t key, bool learn, uint64_t ts_ns, uint64_t bytes,
+		  uint64_t *mean, uint64_t *bucket)
+{
+	uint64_t b = ts_ns / OTW_RATE_BUCKET_NS;
+	struct vol *v;
+
+	FIND(r->v, key, r->st.vol_pairs, v);
+	if (v == NULL)
+		return false;
+	if (v->bucket == 0) {
+		v->bucket = b;
+	} else if (b > v->bucket) { /* close the bucket, idle ones count as 0 */
+		if (!v->spiked)
+			fold(v, (double)v->bytes);
+		for (uint64_t i = v->bucket + 1; i < b && i < v->bucket + 16; i++)
+			fold(v, 0);
+		v->bucket = b;
+		v->bytes = 0;
+		v->spiked = false;
+	}
+	/* a late event (older bucket) counts in the current one */
+	v->bytes += bytes;
+	if (learn || v->spiked || v->nb < VOL_VALID || (double)v->bytes <= limit(v))
+		return false;
+	v->spiked = true;
+	*mean = (uint64_t)v->mean;
+	*bucket = v->bytes;
+	return true;
+}
+
+void otw_rate_accept(struct otw_rate *r, uint64_t key)
+{
+	for (uint32_t i = (uint32_t)key & r->mask, n = 0; n <= r->mask; n++, i = (i + 1) & r->mask) {
+		if (r->p[i].key == 0)
+			break;
+		if (r->p[i].key == key) {
+			r->p[i].valid = false; /* the next full window is the baseline */
+			r->p[i].changed = false;
+			break;
+		}
+	}
+	for (uint32_t i = (uint32_t)key & r->mask, n = 0; n <= r->mask; n++, i = (i + 1) & r->mask) {
+		if (r->v[i].key == 0)
+			break;
+		if (r->v[i].key == key) {
+			r->v[i].mean = (double)r->v[i].bytes;
+			r->v[i].dev = r->v[i].mean / 2;
+			r->v[i].nb = VOL_VALID;
+			break;
+		}
+	}
+}
+
+void otw_rate_get_stats(const struct otw_rate *r, struct otw_rate_stats *out)
+{
+	*out = r->st;
+}
