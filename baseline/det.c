@@ -93,18 +93,19 @@ static uint64_t key(unsigned kind, const struct otw_ip *a, const struct otw_ip *
 	return h ? h : 1;
 }
 
-static int hmap_init(struct hmap *m, uint32_t max)
+/* A set (with_vals false) touches only its keys: one cache line a lookup. */
+static int hmap_init(struct hmap *m, uint32_t max, bool with_vals)
 {
 	uint32_t slots = 16;
 
 	while (slots < max + max / 2 && slots < (1u << 30))
 		slots <<= 1;
 	m->keys = calloc(slots, sizeof(*m->keys));
-	m->vals = calloc(slots, sizeof(*m->vals));
+	m->vals = with_vals ? calloc(slots, sizeof(*m->vals)) : NULL;
 	m->mask = slots - 1;
 	m->n = 0;
 	m->max = max;
-	return m->keys && m->vals ? 0 : -ENOMEM;
+	return m->keys && (m->vals || !with_vals) ? 0 : -ENOMEM;
 }
 
 static void hmap_free(struct hmap *m)
@@ -135,12 +136,13 @@ static bool hmap_add(struct hmap *m, uint64_t k, uint64_t **val)
 
 	if (s == NULL || (!found && m->n >= m->max))
 		return false;
-	if (val)
+	if (val && m->vals)
 		*val = &m->vals[i];
 	if (found)
 		return false;
 	*s = k;
-	m->vals[i] = 0;
+	if (m->vals)
+		m->vals[i] = 0;
 	m->n++;
 	return true;
 }
@@ -152,7 +154,7 @@ static bool hmap_has(struct hmap *m, uint64_t k, uint64_t **val)
 
 	if (hmap_slot(m, k, &found, &i) == NULL || !found)
 		return false;
-	if (val)
+	if (val && m->vals)
 		*val = &m->vals[i];
 	return true;
 }
@@ -188,10 +190,10 @@ int otw_det_create(const struct otw_det_conf *conf, struct otw_det **out)
 		return -ENOMEM;
 	d->conf = *conf;
 	d->cap_alerts = 4096;
-	if (hmap_init(&d->base, conf->max_entries) != 0 ||
-	    hmap_init(&d->win, 1u << 16) != 0 ||
-	    hmap_init(&d->alert_ix, d->cap_alerts) != 0 ||
-	    hmap_init(&d->facts, 1u << 16) != 0 ||
+	if (hmap_init(&d->base, conf->max_entries, false) != 0 ||
+	    hmap_init(&d->win, 1u << 16, true) != 0 ||
+	    hmap_init(&d->alert_ix, d->cap_alerts, true) != 0 ||
+	    hmap_init(&d->facts, 1u << 16, true) != 0 ||
 	    (d->alerts = calloc(d->cap_alerts, sizeof(*d->alerts))) == NULL ||
 	    (d->ring = calloc((size_t)conf->flat_max + 1, sizeof(*d->ring))) == NULL ||
 	    otw_rate_create(conf->rate_pairs < 16 ? 16 : conf->rate_pairs, &d->rate) != 0 ||
@@ -583,15 +585,23 @@ static void on_op(struct otw_det *d, const struct otw_ev_op *o)
 	char s[64], t[64], fn[48], desc[OTW_ALERT_TEXT_MAX];
 	bool new_client, new_func, new_cat;
 
-	otw_ip_str(&o->src_ip, s, sizeof(s));
-	otw_ip_str(&o->dst_ip, t, sizeof(t));
-	if (name)
-		snprintf(fn, sizeof(fn), "%s", name);
-	else
-		snprintf(fn, sizeof(fn), "function %u", o->func);
+	bool named = false; /* texts are made only for an alert */
+#define NAMES()                                                                   \
+	do {                                                                      \
+		if (!named) {                                                     \
+			otw_ip_str(&o->src_ip, s, sizeof(s));                     \
+			otw_ip_str(&o->dst_ip, t, sizeof(t));                     \
+			if (name)                                                 \
+				snprintf(fn, sizeof(fn), "%s", name);             \
+			else                                                      \
+				snprintf(fn, sizeof(fn), "function %u", o->func); \
+			named = true;                                             \
+		}                                                                 \
+	} while (0)
 	if (o->exceptions >= d->conf.exc_burst && o->exceptions * 2 > o->responses &&
 	    !hmap_has(&d->base, key(K_EXC_OK, &o->src_ip, &o->dst_ip, (uint64_t)o->app << 16 | o->func), NULL)) {
 		d->cause = key(K_EXC_OK, &o->src_ip, &o->dst_ip, (uint64_t)o->app << 16 | o->func);
+		NAMES();
 		snprintf(desc, sizeof(desc), "%s answered %u of %u %s %s requests from %s with errors.",
 			 t, o->exceptions, o->responses, otw_app_name(o->app), fn, s);
 		raise(d, OTW_ENG_PROTOCOL, OTW_SEV_MEDIUM, &o->src_ip, &o->dst_ip, o->app, o->func,
@@ -611,6 +621,7 @@ static void on_op(struct otw_det *d, const struct otw_ev_op *o)
 			char many[48] = "";
 			if (r->addrs > 1)
 				snprintf(many, sizeof(many), " on %u or more addresses", r->addrs);
+			NAMES();
 			if (snprintf(detail, sizeof(detail), "%s sent %s %s to %s%s%s.",
 				     s, otw_app_name(o->app), fn, t, many,
 				     r->new_master ? " and is not a learned master of it" : "") < 0)
@@ -623,6 +634,7 @@ static void on_op(struct otw_det *d, const struct otw_ev_op *o)
 		uint32_t base, now;
 		if (otw_rate_poll(d->rate, k, learn, o, &base, &now)) {
 			d->cause = k;
+			NAMES();
 			snprintf(desc, sizeof(desc),
 				 "%s polls %s with %s %s every %u.%03u s; it was every %u.%03u s.", s, t,
 				 otw_app_name(o->app), fn, now / 1000000, now / 1000 % 1000,
@@ -640,6 +652,7 @@ static void on_op(struct otw_det *d, const struct otw_ev_op *o)
 	    !hmap_has(&d->base, key(K_OPER_OK, &o->src_ip, &o->dst_ip, (uint64_t)o->app << 16 | o->func), NULL)) {
 		d->cause = key(K_OPER_OK, &o->src_ip, &o->dst_ip, (uint64_t)o->app << 16 | o->func);
 		bool prog = strcmp(cat, OTW_CAT_PROGRAM) == 0, fw = strcmp(cat, OTW_CAT_FIRMWARE) == 0;
+		NAMES();
 		snprintf(desc, sizeof(desc), "%s sent %s %s (%s) to %s, %u time%s.", s,
 			 otw_app_name(o->app), fn, cat, t, o->count, o->count == 1 ? "" : "s");
 		raise(d, OTW_ENG_OPERATIONAL, learn ? OTW_SEV_MEDIUM : OTW_SEV_HIGH, &o->src_ip, &o->dst_ip,
@@ -664,6 +677,7 @@ static void on_op(struct otw_det *d, const struct otw_ev_op *o)
 		bool known_server = hmap_has(&d->base, key(K_SRVAPP, &o->dst_ip, NULL, o->app), NULL);
 
 		d->cause = key(K_APPPAIR, &o->src_ip, &o->dst_ip, o->app);
+		NAMES();
 		snprintf(desc, sizeof(desc), "%s sent %s requests (%s) to %s%s.", s,
 			 otw_app_name(o->app), fn, t,
 			 known_server ? ", which had other clients while learning" : "");
@@ -678,6 +692,7 @@ static void on_op(struct otw_det *d, const struct otw_ev_op *o)
 	}
 	if (new_func) {
 		d->cause = key(K_OP, &o->src_ip, &o->dst_ip, (uint64_t)o->app << 16 | o->func);
+		NAMES();
 		snprintf(desc, sizeof(desc), "%s used %s %s (%s) on %s for the first time.", s,
 			 otw_app_name(o->app), fn, cat, t);
 		raise(d, OTW_ENG_POLICY,
@@ -689,6 +704,7 @@ static void on_op(struct otw_det *d, const struct otw_ev_op *o)
 		      "client, since new functions (writes especially) change the process.", desc);
 	}
 }
+#undef NAMES
 
 static void on_attr(struct otw_det *d, const struct otw_ev_attr *a)
 {

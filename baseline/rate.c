@@ -4,13 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define WIN 16
+#define WIN 8
 #define MIN_GAP_US 20000u      /* 20 ms: below this, jitter is noise */
 #define MAX_SAMPLE_US 3600000000u
 #define VOL_MIN 262144u
 #define VOL_VALID 10
 
-struct poll {                   /* 96 bytes */
+struct poll {                   /* one cache line */
 	uint64_t key;
 	uint64_t last_ns;       /* last request time seen */
 	uint32_t s[WIN];        /* inter-arrival samples, us */
@@ -19,16 +19,18 @@ struct poll {                   /* 96 bytes */
 	bool valid, changed;
 	uint8_t pad[3];
 };
+_Static_assert(sizeof(struct poll) == 64, "one cache line");
 
-struct vol {                    /* 48 bytes */
+struct vol {                    /* half a cache line */
 	uint64_t key;
-	uint64_t bucket;        /* index of the bucket being filled */
-	uint64_t bytes;         /* in it */
-	double mean, dev;
+	uint64_t bytes;         /* in the bucket being filled */
+	uint32_t bucket;        /* its index (minutes since 1970) */
+	float mean, dev;
 	uint16_t nb;            /* buckets folded in (saturates) */
 	bool spiked;            /* this bucket raised already */
-	uint8_t pad[5];
+	uint8_t pad[1];
 };
+_Static_assert(sizeof(struct vol) == 32, "half a cache line");
 
 struct otw_rate {
 	struct poll *p;
@@ -48,12 +50,15 @@ int otw_rate_create(uint32_t max_pairs, struct otw_rate **out)
 		slots <<= 1;
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return -ENOMEM;
-	r->p = calloc(slots, sizeof(*r->p));
-	r->v = calloc(slots, sizeof(*r->v));
+	/* line-aligned: a lookup touches one cache line */
+	r->p = aligned_alloc(64, slots * sizeof(*r->p));
+	r->v = aligned_alloc(64, slots * sizeof(*r->v));
 	if (r->p == NULL || r->v == NULL) {
 		otw_rate_destroy(r);
 		return -ENOMEM;
 	}
+	memset(r->p, 0, slots * sizeof(*r->p));
+	memset(r->v, 0, slots * sizeof(*r->v));
 	r->mask = slots - 1;
 	r->max = max_pairs;
 	*out = r;
@@ -171,9 +176,9 @@ bool otw_rate_poll(struct otw_rate *r, uint64_t key, bool learn, const struct ot
 	return true;
 }
 
-static void fold(struct vol *v, double x)
+static void fold(struct vol *v, float x)
 {
-	double dx = x > v->mean ? x - v->mean : v->mean - x;
+	float dx = x > v->mean ? x - v->mean : v->mean - x;
 
 	v->mean += (x - v->mean) / 8;
 	v->dev += (dx - v->dev) / 8;
@@ -181,9 +186,9 @@ static void fold(struct vol *v, double x)
 		v->nb++;
 }
 
-static double limit(const struct vol *v)
+static float limit(const struct vol *v)
 {
-	double a = v->mean + 6 * v->dev, b = 4 * v->mean;
+	float a = v->mean + 6 * v->dev, b = 4 * v->mean;
 
 	a = a > b ? a : b;
 	return a > VOL_MIN ? a : VOL_MIN;
@@ -192,7 +197,7 @@ static double limit(const struct vol *v)
 bool otw_rate_vol(struct otw_rate *r, uint64_t key, bool learn, uint64_t ts_ns, uint64_t bytes,
 		  uint64_t *mean, uint64_t *bucket)
 {
-	uint64_t b = ts_ns / OTW_RATE_BUCKET_NS;
+	uint32_t b = (uint32_t)(ts_ns / OTW_RATE_BUCKET_NS);
 	struct vol *v;
 
 	FIND(r->v, key, r->st.vol_pairs, v);
@@ -202,8 +207,8 @@ bool otw_rate_vol(struct otw_rate *r, uint64_t key, bool learn, uint64_t ts_ns, 
 		v->bucket = b;
 	} else if (b > v->bucket) { /* close the bucket, idle ones count as 0 */
 		if (!v->spiked)
-			fold(v, (double)v->bytes);
-		for (uint64_t i = v->bucket + 1; i < b && i < v->bucket + 16; i++)
+			fold(v, (float)v->bytes);
+		for (uint32_t i = v->bucket + 1; i < b && i < v->bucket + 16; i++)
 			fold(v, 0);
 		v->bucket = b;
 		v->bytes = 0;
@@ -211,7 +216,7 @@ bool otw_rate_vol(struct otw_rate *r, uint64_t key, bool learn, uint64_t ts_ns, 
 	}
 	/* a late event (older bucket) counts in the current one */
 	v->bytes += bytes;
-	if (learn || v->spiked || v->nb < VOL_VALID || (double)v->bytes <= limit(v))
+	if (learn || v->spiked || v->nb < VOL_VALID || (float)v->bytes <= limit(v))
 		return false;
 	v->spiked = true;
 	*mean = (uint64_t)v->mean;
@@ -234,7 +239,7 @@ void otw_rate_accept(struct otw_rate *r, uint64_t key)
 		if (r->v[i].key == 0)
 			break;
 		if (r->v[i].key == key) {
-			r->v[i].mean = (double)r->v[i].bytes;
+			r->v[i].mean = (float)r->v[i].bytes;
 			r->v[i].dev = r->v[i].mean / 2;
 			r->v[i].nb = VOL_VALID;
 			break;
