@@ -35,6 +35,7 @@ _Static_assert(sizeof(struct vol) == 32, "half a cache line");
 struct otw_rate {
 	struct poll *p;
 	struct vol *v;
+	void *p_mem, *v_mem;    /* as allocated (p, v: aligned in them) */
 	uint32_t mask, max;
 	struct otw_rate_stats st;
 };
@@ -50,15 +51,16 @@ int otw_rate_create(uint32_t max_pairs, struct otw_rate **out)
 		slots <<= 1;
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return -ENOMEM;
-	/* line-aligned: a lookup touches one cache line */
-	r->p = aligned_alloc(64, slots * sizeof(*r->p));
-	r->v = aligned_alloc(64, slots * sizeof(*r->v));
-	if (r->p == NULL || r->v == NULL) {
+	/* line-aligned, so a lookup touches one cache line; calloc, so the
+	 * pages are zeroed lazily (touching megabytes at start is slow) */
+	r->p_mem = calloc(1, slots * sizeof(*r->p) + 64);
+	r->v_mem = calloc(1, slots * sizeof(*r->v) + 64);
+	if (r->p_mem == NULL || r->v_mem == NULL) {
 		otw_rate_destroy(r);
 		return -ENOMEM;
 	}
-	memset(r->p, 0, slots * sizeof(*r->p));
-	memset(r->v, 0, slots * sizeof(*r->v));
+	r->p = (struct poll *)(((uintptr_t)r->p_mem + 63) & ~(uintptr_t)63);
+	r->v = (struct vol *)(((uintptr_t)r->v_mem + 63) & ~(uintptr_t)63);
 	r->mask = slots - 1;
 	r->max = max_pairs;
 	*out = r;
@@ -69,8 +71,8 @@ void otw_rate_destroy(struct otw_rate *r)
 {
 	if (r == NULL)
 		return;
-	free(r->p);
-	free(r->v);
+	free(r->p_mem);
+	free(r->v_mem);
 	free(r);
 }
 
