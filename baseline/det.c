@@ -882,7 +882,7 @@ const char *otw_severity_name(unsigned s)
 	return s < 5 ? n[s] : "?";
 }
 
-static void json_str(FILE *f, const char *name, const char *s)
+void otw_json_field(FILE *f, const char *name, const char *s)
 {
 	fprintf(f, ",\"%s\":\"", name);
 	for (; *s; s++) {
@@ -913,19 +913,19 @@ void otw_alert_print_json(FILE *f, const struct otw_alert *a)
 	char b[64];
 
 	fprintf(f, "{\"type\":\"alert\"");
-	json_str(f, "engine", otw_engine_name(a->engine));
-	json_str(f, "severity", otw_severity_name(a->severity));
-	json_str(f, "title", a->title);
+	otw_json_field(f, "engine", otw_engine_name(a->engine));
+	otw_json_field(f, "severity", otw_severity_name(a->severity));
+	otw_json_field(f, "title", a->title);
 	if (memcmp(&a->src, &zero, sizeof(zero)) != 0)
-		json_str(f, "src_ip", otw_ip_str(&a->src, b, sizeof(b)));
+		otw_json_field(f, "src_ip", otw_ip_str(&a->src, b, sizeof(b)));
 	if (memcmp(&a->dst, &zero, sizeof(zero)) != 0)
-		json_str(f, "dst_ip", otw_ip_str(&a->dst, b, sizeof(b)));
+		otw_json_field(f, "dst_ip", otw_ip_str(&a->dst, b, sizeof(b)));
 	if (a->app)
-		json_str(f, "app", otw_app_name(a->app));
+		otw_json_field(f, "app", otw_app_name(a->app));
 	fprintf(f, ",\"count\":%u", a->count);
 	json_time(f, "first_seen", a->first_ns);
 	json_time(f, "last_seen", a->last_ns);
-	json_str(f, "description", a->desc);
-	json_str(f, "recommendation", a->advice);
+	otw_json_field(f, "description", a->desc);
+	otw_json_field(f, "recommendation", a->advice);
 	fputs("}\n", f);
 }

@@ -144,6 +144,8 @@ void otw_det_get_stats(const struct otw_det *det, struct otw_det_stats *out);
 
 const char *otw_engine_name(unsigned engine);
 const char *otw_severity_name(unsigned sev);
+/* Writes ,"name":"s" with s escaped for JSON. */
+void otw_json_field(FILE *f, const char *name, const char *s);
 /* One {"type":"alert",...} JSON line. */
 void otw_alert_print_json(FILE *f, const struct otw_alert *a);
 

@@ -51,11 +51,11 @@ static int print_one(void *arg, const struct otw_store_alert *a)
 	if (l->json)
 		printf("{\"type\":\"alert\",\"id\":%" PRIu64 ",\"engine\":\"%s\",\"severity\":\"%s\","
 		       "\"status\":\"%s\",\"title\":\"%s\",\"src_ip\":\"%s\",\"dst_ip\":\"%s\","
-		       "\"count\":%u,\"last_seen\":\"%sZ\",",
+		       "\"count\":%u,\"last_seen\":\"%sZ\"",
 		       a->id, otw_engine_name(a->engine), otw_severity_name(a->severity),
 		       otw_alert_status_name(a->status), a->title, s, d, a->count, t);
 	if (l->json) {
-		otw_cli_json_str(stdout, "comment", a->note);
+		otw_json_field(stdout, "comment", a->note);
 		puts("}");
 	}
 	else

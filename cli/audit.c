@@ -1,6 +1,5 @@
 /* otwatch audit: the audit log (who changed what), newest first. Also the
- * helpers every changing sub-command shares: who the CLI user is, and a
- * JSON string writer. */
+ * helper every changing sub-command shares: who the CLI user is. */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -10,6 +9,7 @@
 
 #include "audit.h"
 #include "cmds.h"
+#include "det.h"
 #include "otw_err.h"
 #include "otw_ipc-t.h"
 #include "otw_num.h"
@@ -24,21 +24,6 @@ const char *otw_cli_user(const char *given)
 	if (u == NULL || *u == '\0')
 		u = getenv("USER");
 	return u != NULL && *u != '\0' ? u : "unknown";
-}
-
-void otw_cli_json_str(FILE *f, const char *name, const char *s)
-{
-	fprintf(f, "\"%s\":\"", name);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
 }
 
 struct au {
@@ -61,14 +46,11 @@ static int print_one(void *arg, const struct otw_store_audit *a)
 		       a->object, a->detail);
 		return 0;
 	}
-	printf("{\"type\":\"audit\",\"id\":%" PRIu64 ",\"time\":\"%s\",", a->id, t);
-	otw_cli_json_str(stdout, "user", a->user);
-	putchar(',');
-	otw_cli_json_str(stdout, "action", a->action);
-	putchar(',');
-	otw_cli_json_str(stdout, "object", a->object);
-	putchar(',');
-	otw_cli_json_str(stdout, "detail", a->detail);
+	printf("{\"type\":\"audit\",\"id\":%" PRIu64 ",\"time\":\"%s\"", a->id, t);
+	otw_json_field(stdout, "user", a->user);
+	otw_json_field(stdout, "action", a->action);
+	otw_json_field(stdout, "object", a->object);
+	otw_json_field(stdout, "detail", a->detail);
 	puts("}");
 	return 0;
 }

@@ -17,11 +17,8 @@ int otw_cmd_learning(int argc, char **argv);  /* cli/learning.c */
 int otw_cmd_exclusions(int argc, char **argv); /* cli/exclusions.c */
 int otw_cmd_rules(int argc, char **argv);     /* cli/rules.c */
 
-#include <stdio.h>
 /* cli/audit.c: the acting user for the audit log: given (--user), else
  * $SUDO_USER, else $USER, else "unknown". */
 const char *otw_cli_user(const char *given);
-/* Writes "name":"escaped s" (no separators around it). */
-void otw_cli_json_str(FILE *f, const char *name, const char *s);
 
 #endif

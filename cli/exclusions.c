@@ -42,9 +42,9 @@ static int list(struct otw_txn *txn, bool json)
 		if (otw_excl_format(&r[i], text, sizeof(text)) != 0)
 			snprintf(text, sizeof(text), "?");
 		if (json) {
-			printf("{\"type\":\"exclusion\",\"id\":%u,\"suppressed\":%" PRIu64 ",", r[i].id,
+			printf("{\"type\":\"exclusion\",\"id\":%u,\"suppressed\":%" PRIu64, r[i].id,
 			       r[i].hits);
-			otw_cli_json_str(stdout, "rule", text);
+			otw_json_field(stdout, "rule", text);
 			puts("}");
 		} else {
 			printf("%4u %8" PRIu64 "  %s\n", r[i].id, r[i].hits, text);
