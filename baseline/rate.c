@@ -4,22 +4,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define WIN 8
+#define WIN 16
 #define MIN_GAP_US 20000u      /* 20 ms: below this, jitter is noise */
 #define MAX_SAMPLE_US 3600000000u
 #define VOL_MIN 262144u
 #define VOL_VALID 10
 
-struct poll {                   /* one cache line */
+struct poll {                   /* two cache lines */
 	uint64_t key;
-	uint64_t last_ns;       /* last request time seen */
+	uint64_t prev_ns;       /* first_ns of the previous aggregate */
 	uint32_t s[WIN];        /* inter-arrival samples, us */
 	uint32_t base_us, jit_us;
 	uint8_t n, pos, since;  /* samples held, next slot, since the last check */
 	bool valid, changed;
-	uint8_t pad[3];
+	uint8_t off;            /* consecutive checks out of range */
+	uint8_t pad[2];
+	uint32_t prev_count;    /* its requests */
+	uint8_t pad2[28];
 };
-_Static_assert(sizeof(struct poll) == 64, "one cache line");
+_Static_assert(sizeof(struct poll) == 128, "two cache lines");
 
 struct vol {                    /* half a cache line */
 	uint64_t key;
@@ -143,12 +146,14 @@ bool otw_rate_poll(struct otw_rate *r, uint64_t key, bool learn, const struct ot
 	FIND(r->p, key, r->st.poll_pairs, p);
 	if (p == NULL)
 		return false;
-	if (p->last_ns != 0 && o->first_ns > p->last_ns)
-		add_sample(p, o->first_ns - p->last_ns);
-	if (o->count >= 2 && o->last_ns > o->first_ns)
-		add_sample(p, (o->last_ns - o->first_ns) / (o->count - 1));
-	if (o->last_ns > p->last_ns)
-		p->last_ns = o->last_ns;
+	/* first request to first request, over the requests in between: an
+	 * aggregate's last_ns may be a response or a later packet */
+	if (p->prev_ns != 0 && o->first_ns > p->prev_ns)
+		add_sample(p, (o->first_ns - p->prev_ns) / p->prev_count);
+	if (o->first_ns > p->prev_ns) {
+		p->prev_ns = o->first_ns;
+		p->prev_count = o->count;
+	}
 	if (p->n < WIN || p->since < (p->valid && !learn ? 4 : WIN))
 		return false;
 	p->since = 0;
@@ -168,9 +173,12 @@ bool otw_rate_poll(struct otw_rate *r, uint64_t key, bool learn, const struct ot
 		lim = MIN_GAP_US;
 	if (d <= lim) {
 		p->changed = false;
+		p->off = 0;
 		return false;
 	}
-	if (p->changed)
+	/* a burst of retries moves one window: the change must hold for two
+	 * checks (20 samples) */
+	if (p->changed || ++p->off < 2)
 		return false;
 	p->changed = true;
 	*base_us = p->base_us;
@@ -234,6 +242,7 @@ void otw_rate_accept(struct otw_rate *r, uint64_t key)
 		if (r->p[i].key == key) {
 			r->p[i].valid = false; /* the next full window is the baseline */
 			r->p[i].changed = false;
+			r->p[i].off = 0;
 			break;
 		}
 	}

@@ -1,12 +1,13 @@
 /* Timing and volume baselines per pair, for the anomaly engine.
  *
  * Polling: per (client, server, app, function) the inter-arrival of
- * requests, from operation aggregates (the gap since the previous
- * aggregate, and the mean spacing inside one with several requests). The
- * baseline is the median of an 8-sample window and its jitter the median
- * absolute deviation, refreshed every 8 samples while learning (or, for a
- * pair first seen after learning, taken from its first 8). A change is
- * the median of the last 8 samples (checked every 4) moving away from the baseline by more
+ * requests, from operation aggregates: the time from one aggregate's first
+ * request to the next one's, over the requests of the first. The
+ * baseline is the median of a 16-sample window and its jitter the median
+ * absolute deviation, refreshed every 16 samples while learning (or, for a
+ * pair first seen after learning, taken from its first 16). A change is
+ * the median of the last 16 samples (checked every 4), in two checks in a
+ * row, moving away from the baseline by more
  * than max(25 %, 4 x jitter, 20 ms).
  *
  * Volume: per (client, server) bytes per 60 s bucket of packet time, as a
@@ -15,7 +16,7 @@
  * max(mean + 6 x deviation, 4 x mean, 256 KiB), raised as soon as the bucket
  * crosses it. Spike buckets do not feed the mean.
  *
- * Fixed-size records (64 and 32 bytes, cache-line aligned) in open-addressed tables of max_pairs each; pairs
+ * Fixed-size records (128 and 32 bytes, cache-line aligned) in open-addressed tables of max_pairs each; pairs
  * beyond are not watched and counted. Single-threaded. */
 #ifndef OTW_RATE_H
 #define OTW_RATE_H
