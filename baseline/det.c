@@ -540,12 +540,14 @@ static void threat_conn(struct otw_det *d, const struct otw_ev_conn *c)
 
 static void on_conn(struct otw_det *d, const struct otw_ev_conn *c)
 {
-	bool learn = learning_at(d, c->first_ns, &c->src_ip, &c->dst_ip);
+	bool learn;
 	uint64_t port = (uint64_t)c->l4 << 16 | c->dst_port;
 	char s[64], t[64], desc[OTW_ALERT_TEXT_MAX];
 
-	if (c->bytes != 0)
+	if (c->bytes != 0) /* by the latest packet's time */
 		volume(d, c);
+	/* the connection itself by its first packet's */
+	learn = learning_at(d, c->first_ns, &c->src_ip, &c->dst_ip);
 	if (!(c->flags & OTW_CONN_NEW))
 		return;
 	scan_count(d, c);
