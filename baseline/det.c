@@ -22,9 +22,15 @@ enum {
 	K_DEV = 1, K_DEVIP, K_PAIR, K_APPPAIR, K_SRVAPP, K_OP, K_CAT, K_INET,
 	K_SCAN_PD, K_SCAN_HD, K_FACT, K_ALERT, K_SCAN_P, K_SCAN_H,
 	K_OPER_OK, K_SCAN_OK, K_EXC_OK, K_THREAT_OK, /* learned from alerts */
+	K_ARP_OWN, K_ARP_SEEN, /* facts map: an IP's ARP owner, its last claim */
 	K_MASTER, /* (client, server, app) learned in learning mode only */
 	K_POLL, K_VOL, /* timing / volume records (rate.c), alert causes */
 };
+
+/* The owner of an IP may hand it over (re-addressing, a replaced device)
+ * once it has been silent this long; before that another claimant is a
+ * conflict. Device events repeat every few seconds for a live device. */
+#define ARP_QUIET_NS (300ull * 1000000000ull)
 
 struct hmap {            /* open addressing; key 0 = empty */
 	uint64_t *keys;
@@ -413,6 +419,43 @@ static bool deviates(struct otw_det *d, bool learn, uint64_t k)
 	return !hmap_has(&d->base, k, NULL);
 }
 
+/* ARP claims of one IP: the first MAC owns it; another MAC claiming it
+ * while the owner was seen within ARP_QUIET_NS is a conflict (duplicate
+ * address or a spoofed reply, the start of a man-in-the-middle). Device
+ * events carry OTW_LEARN_ARP once the pair was seen in ARP. */
+static void arp_claim(struct otw_det *d, const struct otw_ev_device *e, bool learn)
+{
+	uint64_t mac = 1ull << 63, *own = NULL, *seen = NULL;
+	struct otw_ip src;
+	char ip[64], m[20], desc[OTW_ALERT_TEXT_MAX];
+
+	if (e->learn != OTW_LEARN_ARP || !e->has_ip)
+		return;
+	for (int i = 0; i < 6; i++)
+		mac |= (uint64_t)e->mac[i] << (40 - 8 * i);
+	(void)hmap_add(&d->facts, key(K_ARP_OWN, &e->ip, NULL, 0), &own);
+	(void)hmap_add(&d->facts, key(K_ARP_SEEN, &e->ip, NULL, 0), &seen);
+	if (own == NULL || seen == NULL)
+		return; /* map full */
+	if (*own == 0 || *own == mac || e->ts_ns > *seen + ARP_QUIET_NS) {
+		*own = mac;
+		if (e->ts_ns > *seen)
+			*seen = e->ts_ns;
+		return;
+	}
+	if (learn)
+		return;
+	otw_ip_from_mac(&src, e->mac);
+	snprintf(desc, sizeof(desc), "MAC %s claimed %s in ARP while its owner was active "
+		 "(last seen %" PRIu64 " s earlier).", otw_mac_str(e->mac, m, sizeof(m)),
+		 otw_ip_str(&e->ip, ip, sizeof(ip)),
+		 e->ts_ns > *seen ? (e->ts_ns - *seen) / 1000000000u : 0);
+	raise(d, OTW_ENG_ANOMALY, OTW_SEV_HIGH, &src, &e->ip, 0, 0, e->ts_ns, e->ts_ns,
+	      OTW_DET_T_ARP_CONFLICT,
+	      "Find the port of the claiming MAC: a duplicate address is a misconfiguration, "
+	      "an unknown host answering for a controller is redirecting its traffic.", desc);
+}
+
 static void on_device(struct otw_det *d, const struct otw_ev_device *e)
 {
 	bool learn = learning_at(d, e->ts_ns, e->has_ip ? &e->ip : NULL, NULL);
@@ -431,6 +474,7 @@ static void on_device(struct otw_det *d, const struct otw_ev_device *e)
 		      "Identify the device and its owner; if it is authorized, learn it; if not, "
 		      "disconnect it and check how it got onto the network.", desc);
 	}
+	arp_claim(d, e, learn);
 }
 
 static void scan_count(struct otw_det *d, const struct otw_ev_conn *c)

@@ -33,6 +33,9 @@ enum otw_severity { OTW_SEV_LOW = 1, OTW_SEV_MEDIUM, OTW_SEV_HIGH, OTW_SEV_CRITI
 #define OTW_ALERT_TITLE_MAX 96
 #define OTW_ALERT_TEXT_MAX 320
 
+/* Anomaly: a second MAC claims (ARP) an IP whose owner is still active. */
+#define OTW_DET_T_ARP_CONFLICT "IP address conflict (possible ARP spoofing)"
+
 struct otw_alert {
 	uint64_t id;                         /* 0 until the caller saves it */
 	uint64_t dedup;                      /* (engine, title, src, dst) key */

@@ -506,19 +506,22 @@ static void check_router(struct otw_inv *inv, uint32_t i)
 	unsigned n_moved = 0;
 
 	bool pub = false, priv = false;
+	unsigned no_arp = 0;
 
-	if (is_router(d) || d->by_ip || nets < 2)
+	if (is_router(d) || d->by_ip)
 		return;
 	for (unsigned k = 0; k < d->n_ips; k++) {
 		if (d->arp_ips >> k & 1)
 			continue;
+		no_arp++;
 		if (otw_inv_public_ip(&d->ips[k]))
 			pub = true;
 		else
 			priv = true;
 	}
-	if (!(nets >= OTW_INV_ROUTER_NETS || d->n_ips > OTW_INV_ROUTER_IPS ||
-	      (pub && priv)))
+	if (nets < 2 ? no_arp <= OTW_INV_ROUTER_IPS_1NET
+		     : !(nets >= OTW_INV_ROUTER_NETS || d->n_ips > OTW_INV_ROUTER_IPS ||
+			 (pub && priv)))
 		return;
 	d->flags |= OTW_STORE_DEV_ROUTER;
 	/* its own /24s: those of the addresses it answered ARP for; none
@@ -619,8 +622,16 @@ static void apply_device(struct otw_inv *inv, const struct otw_ev_device *e)
 	uint32_t m, i;
 	struct dev_ent *d;
 
-	if (!mac_unicast(e->mac))
-		return; /* group or zero MACs are not devices */
+	if (!mac_unicast(e->mac)) {
+		/* a zero MAC is no MAC (cooked/raw-IP captures): key on the
+		 * IP; group MACs never send, so their frames name no device */
+		if (ip != NULL && mac_zero(e->mac) &&
+		    (i = dev_get_ip(inv, ip)) != NONE &&
+		    seen(&inv->dev[i].r.first_ns, &inv->dev[i].r.last_ns,
+			 e->ts_ns, e->ts_ns))
+			mark(&inv->d_dev, &inv->dev[i].dirty, i);
+		return;
+	}
 	i = dev_locate(inv, e->mac, ip, e->learn == OTW_LEARN_ARP);
 	m = !inv->dev[i].r.by_ip && memcmp(inv->dev[i].r.mac, e->mac, 6) == 0 ?
 		i : dev_find_mac(inv, e->mac);
@@ -781,6 +792,18 @@ static void fact_link(struct otw_inv *inv, uint32_t i, uint32_t e)
 	*at = e;
 }
 
+/* At equal precedence the newer value wins (a firmware update); the same
+ * value from two protocols goes to the lower app id, not the last one
+ * repeated: how often a repeat gets through depends on the workers' fact
+ * caches, and the pipeline must choose as `otwatch analyze` does. */
+static bool newer_fact(const struct otw_store_fact *r,
+		       const struct otw_store_fact *cur)
+{
+	if (strcmp(r->val, cur->val) == 0)
+		return r->app < cur->app;
+	return r->last_ns > cur->last_ns;
+}
+
 /* Recompute the chosen facts of device i; the chosen vendor, model and
  * firmware also go into the device record (for store readers). */
 static void dev_choose(struct otw_inv *inv, uint32_t i)
@@ -800,8 +823,7 @@ static void dev_choose(struct otw_inv *inv, uint32_t i)
 			continue;
 		score = otw_inv_app_tier(r->app) * 4 + rank;
 		if (d->pick[p] == NONE || score > best[p] ||
-		    (score == best[p] &&
-		     r->last_ns > inv->fact[d->pick[p]].r.last_ns)) {
+		    (score == best[p] && newer_fact(r, &inv->fact[d->pick[p]].r))) {
 			d->pick[p] = f;
 			best[p] = score;
 		}

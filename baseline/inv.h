@@ -20,9 +20,13 @@
 #include "store.h"
 
 /* A MAC is taken for a router once its IPs span OTW_INV_ROUTER_NETS
- * /24s, or number more than OTW_INV_ROUTER_IPS over two /24s or more. */
+ * /24s, or number more than OTW_INV_ROUTER_IPS over two /24s or more, or
+ * more than OTW_INV_ROUTER_IPS_1NET it never answered ARP for in one /24
+ * (no host uses that many addresses: a proxy-ARP or L3 device, or a
+ * capture whose MACs were rewritten). */
 #define OTW_INV_ROUTER_IPS 4
 #define OTW_INV_ROUTER_NETS 3
+#define OTW_INV_ROUTER_IPS_1NET 8
 
 struct otw_inv;
 

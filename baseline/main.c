@@ -27,6 +27,7 @@
 #include "audit.h"
 #include "ctl.h"
 #include "detstore.h"
+#include "evidq.h"
 #include "fwd.h"
 #include "inv.h"
 #include "otw_err.h"
@@ -84,6 +85,7 @@ struct bl {
 	struct otw_inv *inv;
 	struct otw_det *det;
 	struct otw_fwd *fwd;
+	struct otw_evidq *evq;  /* alert pcaps; NULL when off */
 	struct otw_alert outq[FWD_QUEUE]; /* new alerts of the commit in flight */
 	unsigned n_out;
 	uint64_t fwd_sent, fwd_failed;
@@ -306,14 +308,24 @@ static void queue_fwd(void *arg, const struct otw_alert *a)
 
 	if (b->n_out < FWD_QUEUE)
 		b->outq[b->n_out++] = *a;
-	else
+	else if (b->fwd != NULL)
 		b->fwd_failed++;
 }
 
-/* After a commit: new alerts go to the SIEM (best effort, counted). */
+/* After a commit: new alerts go to the SIEM (best effort, counted) and to
+ * the evidence writer, which asks the workers that sent events. */
 static void send_fwd(struct bl *b)
 {
+	uint32_t workers = 0;
+
+	for (unsigned i = 0; i < OTW_MAX_WORKERS; i++)
+		if (b->w[i].known)
+			workers |= 1u << i;
 	for (unsigned i = 0; i < b->n_out; i++) {
+		if (b->evq != NULL)
+			otw_evidq_push(b->evq, &b->outq[i], workers);
+		if (b->fwd == NULL)
+			continue;
 		if (otw_fwd_send(b->fwd, &b->outq[i]) == 0)
 			b->fwd_sent++;
 		else
@@ -363,7 +375,8 @@ static int commit(struct bl *b)
 	if ((rc = otw_store_txn_begin(b->st, true, &txn)) != 0)
 		return rc;
 	if ((rc = otw_inv_save_dirty(b->inv, txn)) != 0 ||
-	    (rc = otw_detstore_save_cb(b->det, txn, b->fwd ? queue_fwd : NULL, b)) != 0 ||
+	    (rc = otw_detstore_save_cb(b->det, txn,
+				b->fwd || b->evq ? queue_fwd : NULL, b)) != 0 ||
 	    (b->auto_end && (rc = save_auto_end(b, txn)) != 0))
 		goto out_abort;
 	if (excl_hits(b) != b->excl_hits) {
@@ -388,8 +401,7 @@ static int commit(struct bl *b)
 		b->n_out = 0;
 		return rc;
 	}
-	if (b->fwd)
-		send_fwd(b);
+	send_fwd(b);
 	for (unsigned i = 0; i < OTW_MAX_WORKERS; i++)
 		b->w[i].dirty = false;
 	b->pending = 0;
@@ -684,6 +696,14 @@ int main(int argc, char **argv)
 		goto out_store;
 	if ((rc = nng_setup(&b)) != 0)
 		goto out_store;
+	{
+		char dir[PATH_MAX];
+		int erc;
+		if ((size_t)snprintf(dir, sizeof(dir), "%s/evidence", b.o.store) < sizeof(dir) &&
+		    (erc = otw_evidq_create(b.o.url, dir, &b.evq)) != 0)
+			otw_log(LOG_WARNING, "event=evidence_off dir=%s err=\"%s\"", dir,
+				otw_strerror(erc));
+	}
 	otw_log(LOG_INFO, "event=start store=%s url=%s commit_ms=%u commit_events=%u",
 		b.o.store, b.o.url, b.o.commit_ms, b.o.commit_events);
 	log_stats(&b, "loaded", 0, 0);
@@ -692,6 +712,14 @@ int main(int argc, char **argv)
 	if (rc != 0)
 		otw_log(LOG_ERR, "event=failed err=\"%s\"", otw_strerror(rc));
 	log_stats(&b, "stop", now_ms() - t0, b.run_events);
+	if (b.evq != NULL) {
+		struct otw_evidq_stats es;
+		otw_evidq_get_stats(b.evq, &es);
+		otw_log(LOG_INFO, "event=evidence written=%" PRIu64 " empty=%" PRIu64
+			" dropped=%" PRIu64 " failed=%" PRIu64, es.written, es.empty,
+			es.dropped, es.failed);
+		otw_evidq_destroy(b.evq, 1000);
+	}
 	nng_close(b.sock);
 out_store:
 	otw_inv_destroy(b.inv);

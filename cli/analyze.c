@@ -8,12 +8,14 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmds.h"
 #include "det.h"
 #include "ctl.h"
 #include "detstore.h"
 #include "engine.h"
+#include "evid.h"
 #include "evjson.h"
 #include "inv.h"
 #include "otw_app.h"
@@ -38,6 +40,7 @@ struct an_opts {
 	bool bench;
 	unsigned bench_seconds;
 	uint32_t max_flows;
+	const char *evidence; /* write alert pcaps into this directory */
 };
 
 struct an_sink {
@@ -45,7 +48,29 @@ struct an_sink {
 	struct otw_det *det; /* --learn-seconds */
 	bool print;          /* --events */
 	uint64_t events;
+	struct otw_pktring *ring; /* --evidence: recent frames */
+	const char *evdir;
+	uint32_t evid_done;       /* alerts whose pcap is written */
+	uint32_t evid_failed;
 };
+
+/* New alerts get their pcap from the frames seen so far (the engine emits
+ * events within a batch of the packets behind them). */
+static void an_evidence(struct an_sink *s)
+{
+	static uint8_t buf[OTW_EVID_BYTES];
+	uint32_t n;
+	const struct otw_alert *a = otw_det_alerts(s->det, &n);
+
+	for (; s->evid_done < n; s->evid_done++) {
+		struct otw_pktring_sel sel;
+		size_t len;
+		if (!otw_evid_sel(&a[s->evid_done], &sel) ||
+		    otw_pktring_extract(s->ring, &sel, buf, sizeof(buf), &len) < 0 ||
+		    otw_evid_write(s->evdir, s->evid_done + 1u, buf, len) != 0)
+			s->evid_failed++;
+	}
+}
 
 static void an_sink_fn(void *arg, const struct otw_ev *evs, uint16_t n)
 {
@@ -55,9 +80,12 @@ static void an_sink_fn(void *arg, const struct otw_ev *evs, uint16_t n)
 	if (s->print)
 		for (uint16_t i = 0; i < n; i++)
 			otw_evjson(stdout, &evs[i]);
-	if (s->det != NULL)
+	if (s->det != NULL) {
 		for (uint16_t i = 0; i < n; i++)
 			otw_det_apply(s->det, &evs[i]);
+		if (s->ring != NULL)
+			an_evidence(s);
+	}
 	if (s->inv == NULL)
 		return;
 	for (uint16_t i = 0; i < n; i++)
@@ -80,6 +108,11 @@ static const uint8_t *to_ether(int dlt, const uint8_t *data, uint32_t *caplen,
 		if (*caplen < 1)
 			return NULL;
 		et = (data[0] >> 4) == 6 ? 0x86dd : 0x0800;
+		hdr = 0;
+		break;
+	case 228: /* LINKTYPE_IPV4 */
+	case 229: /* LINKTYPE_IPV6 */
+		et = dlt == 228 ? 0x0800 : 0x86dd;
 		hdr = 0;
 		break;
 	case DLT_LINUX_SLL:
@@ -117,8 +150,8 @@ static uint64_t ts_of(const struct pcap_pkthdr *h, bool nano)
 
 /* Feed one file into eng. Returns 0, or prints one error line and returns
  * an OTW_E* code. */
-static int an_file(const char *path, struct otw_engine *eng, uint64_t *first,
-		   uint64_t *last)
+static int an_file(const char *path, struct otw_engine *eng,
+		   struct otw_pktring *ring, uint64_t *first, uint64_t *last)
 {
 	char err[PCAP_ERRBUF_SIZE];
 	static uint8_t scratch[65536 + 64];
@@ -156,6 +189,8 @@ static int an_file(const char *path, struct otw_engine *eng, uint64_t *first,
 			*first = ts;
 		if (ts > *last)
 			*last = ts;
+		if (ring != NULL)
+			otw_pktring_push(ring, ts, fr, caplen, wire);
 		otw_engine_packet(eng, fr, caplen, wire, ts);
 		if (++n % TICK_EVERY == 0 || ts - sweep_ns >= SWEEP_NS) {
 			otw_engine_tick(eng); /* flow sweep, as a worker's tick */
@@ -431,6 +466,38 @@ static int an_rules(struct otw_det *det, const struct an_opts *o)
 	return 0;
 }
 
+/* "<dir>/evidence" of "<dir>/evidence/.analyze" (in place: cut at the
+ * last '/'; called on a copy). */
+static const char *evdir_of(const char *stage)
+{
+	static char d[4096];
+	char *slash;
+
+	snprintf(d, sizeof(d), "%s", stage);
+	if ((slash = strrchr(d, '/')) != NULL)
+		*slash = '\0';
+	return d;
+}
+
+/* Staged pcaps (by position) take the ids the store gave their alerts. */
+static void an_evidence_ids(const struct otw_det *det, const char *stage)
+{
+	uint32_t n;
+	const struct otw_alert *a = otw_det_alerts(det, &n);
+	char from[4200], to[4200];
+
+	for (uint32_t i = 0; i < n; i++) {
+		snprintf(from, sizeof(from), "%s/%u.pcap", stage, i + 1);
+		snprintf(to, sizeof(to), "%s/%llu.pcap", evdir_of(stage),
+			 (unsigned long long)a[i].id);
+		if (a[i].id != 0)
+			(void)rename(from, to);
+		else
+			(void)unlink(from);
+	}
+	(void)rmdir(stage);
+}
+
 static void an_usage(FILE *f)
 {
 	fprintf(f, "usage: otwatch analyze [--json | --events] [--max-flows N] [--store DIR]\n"
@@ -441,6 +508,8 @@ static void an_usage(FILE *f)
 		   "                     --store, the store's rules apply too\n"
 		   "  --rules FILE       threat indicator rules (default: the installed\n"
 		   "                     otwatch.rules; \"none\" for no rules)\n"
+		   "  --evidence DIR     with --learn-seconds: write each alert's recent\n"
+		   "                     packets as DIR/<n>.pcap (n: its place in the list)\n"
 		   "       otwatch analyze --bench [--seconds N] FILE.pcap\n");
 }
 
@@ -453,6 +522,7 @@ int otw_cmd_analyze(int argc, char **argv)
 		{ "learn-seconds", required_argument, 0, 'L' },
 		{ "exclusions", required_argument, 0, 'x' },
 		{ "rules", required_argument, 0, 'r' },
+		{ "evidence", required_argument, 0, 'E' },
 		{ "bench", no_argument, 0, 'b' },
 		{ "seconds", required_argument, 0, 's' },
 		{ "max-flows", required_argument, 0, 'f' },
@@ -512,6 +582,9 @@ int otw_cmd_analyze(int argc, char **argv)
 			}
 			o.max_flows = (uint32_t)mf;
 			break;
+		case 'E':
+			o.evidence = optarg;
+			break;
 		case 'h':
 			an_usage(stdout);
 			return 0;
@@ -526,6 +599,8 @@ int otw_cmd_analyze(int argc, char **argv)
 	}
 	if (o.bench)
 		return an_bench(argv[optind], &o);
+
+	static char evstage[4096];
 
 	otw_engine_conf_default(&conf);
 	if (o.max_flows)
@@ -548,6 +623,35 @@ int otw_cmd_analyze(int argc, char **argv)
 		if (an_exclusions(sink.det, &o) != 0 || an_rules(sink.det, &o) != 0)
 			goto out;
 	}
+	if (o.evidence == NULL && o.store != NULL && sink.det != NULL) {
+		/* alert pcaps beside the store, as otw-baseline keeps them:
+		 * staged by position, renamed to their ids once saved */
+		snprintf(evstage, sizeof(evstage), "%s/evidence/.analyze", o.store);
+		if ((mkdir(o.store, 0750) == -1 && errno != EEXIST) ||
+		    (mkdir(evdir_of(evstage), 0750) == -1 && errno != EEXIST)) {
+			fprintf(stderr, "otwatch analyze: %s: %s\n", o.store, strerror(errno));
+			otw_det_destroy(sink.det);
+			return 1;
+		}
+		o.evidence = evstage;
+	}
+	if (o.evidence != NULL) {
+		if (sink.det == NULL) {
+			fprintf(stderr, "otwatch analyze: --evidence needs --learn-seconds\n");
+			return 2;
+		}
+		if (mkdir(o.evidence, 0750) == -1 && errno != EEXIST) {
+			fprintf(stderr, "otwatch analyze: %s: %s\n", o.evidence, strerror(errno));
+			otw_det_destroy(sink.det);
+			return 1;
+		}
+		sink.evdir = o.evidence;
+		if ((rc = otw_pktring_create(0, &sink.ring)) != 0) {
+			fprintf(stderr, "otwatch analyze: %s\n", otw_strerror(rc));
+			otw_det_destroy(sink.det);
+			return 1;
+		}
+	}
 	if ((rc = otw_inv_create(&sink.inv)) != 0 ||
 	    (rc = otw_engine_create(&conf, &eng)) != 0) {
 		fprintf(stderr, "otwatch analyze: %s\n", otw_strerror(rc));
@@ -555,7 +659,7 @@ int otw_cmd_analyze(int argc, char **argv)
 	}
 	t0 = now_s();
 	for (int i = optind; i < argc; i++)
-		if (an_file(argv[i], eng, &first, &last) != 0)
+		if (an_file(argv[i], eng, sink.ring, &first, &last) != 0)
 			goto out;
 	otw_engine_flush(eng, true);
 	otw_engine_get_stats(eng, &st);
@@ -571,10 +675,16 @@ int otw_cmd_analyze(int argc, char **argv)
 		   now_s() - t0, o.json);
 	if (o.store != NULL && an_save(sink.inv, sink.det, o.store) != 0)
 		goto out;
+	if (evstage[0] != '\0')
+		an_evidence_ids(sink.det, evstage);
 	ret = 0;
 out:
 	otw_engine_destroy(eng);
 	otw_inv_destroy(sink.inv);
 	otw_det_destroy(sink.det);
+	otw_pktring_destroy(sink.ring);
+	if (sink.evid_failed != 0)
+		fprintf(stderr, "otwatch analyze: %u alert pcaps not written\n",
+			sink.evid_failed);
 	return ret;
 }

@@ -10,6 +10,9 @@ int otw_cmd_run(int argc, char **argv);       /* cli/run.c: supervisor */
 int otw_cmd_status(int argc, char **argv);    /* cli/status.c */
 int otw_cmd_inventory(int argc, char **argv); /* cli/inventory.c */
 int otw_cmd_console(int argc, char **argv);   /* cli/console.c */
+int otw_cmd_console_token(int argc, char **argv); /* cli/token.c */
+int otw_cmd_activation(int argc, char **argv);  /* cli/activation.c */
+int otw_cmd_setup(int argc, char **argv);       /* cli/setup.c */
 int otw_cmd_user(int argc, char **argv);      /* cli/user.c */
 int otw_cmd_alerts(int argc, char **argv);    /* cli/alerts.c */
 int otw_cmd_audit(int argc, char **argv);     /* cli/audit.c */

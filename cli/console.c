@@ -29,7 +29,8 @@ static void usage(FILE *f)
 		"  --listen A:P      HTTPS address (default 127.0.0.1:8443)\n"
 		"  --cert/--key F    PEM certificate (+chain) and key; default: a\n"
 		"                    self-signed certificate kept in DIR/console.pem\n"
-		"  --www DIR         UI files (default: installed, else the source tree)\n",
+		"  --www DIR         UI files (default: installed, else the source tree)\n"
+		"       otwatch console token add|list|del ...   API tokens (see --help)\n",
 		OTW_STORE_DIR_DEFAULT);
 }
 
@@ -61,6 +62,8 @@ int otw_cmd_console(int argc, char **argv)
 	char err[512];
 	int ch, rc;
 
+	if (argc > 1 && strcmp(argv[1], "token") == 0)
+		return otw_cmd_console_token(argc - 1, argv + 1);
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (ch) {

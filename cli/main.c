@@ -24,6 +24,8 @@ static const struct cmd cmds[] = {
 	{ "audit", otw_cmd_audit, "list the audit log (who changed what)" },
 	{ "console", otw_cmd_console, "serve the web console and REST API (HTTPS)" },
 	{ "user", otw_cmd_user, "add, list and delete console users" },
+	{ "setup", otw_cmd_setup, "first configuration: name, interfaces, certificate, mode" },
+	{ "activation", otw_cmd_activation, "signing keys, signed activation files; apply one" },
 };
 
 static void usage(FILE *f)

@@ -70,6 +70,80 @@ struct sim_task {
 #define sim_container_of(p, type, member) \
 	((type *)(void *)((char *)(p)-offsetof(type, member)))
 
+/* A payload being built: the new generators append to one of these
+ * (writes past the end are dropped and flagged, never overrun). */
+struct sim_buf {
+	uint8_t b[SIM_FRAME_MAX];
+	size_t n;
+	bool over;
+};
+
+static inline void sim_put(struct sim_buf *w, const void *p, size_t n)
+{
+	if (n > sizeof(w->b) - w->n) {
+		w->over = true;
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		w->b[w->n + i] = ((const uint8_t *)p)[i];
+	w->n += n;
+}
+
+static inline void sim_u8(struct sim_buf *w, unsigned v)
+{
+	uint8_t b = (uint8_t)v;
+	sim_put(w, &b, 1);
+}
+
+static inline void sim_u16be(struct sim_buf *w, unsigned v)
+{
+	sim_u8(w, v >> 8);
+	sim_u8(w, v);
+}
+
+static inline void sim_u16le(struct sim_buf *w, unsigned v)
+{
+	sim_u8(w, v);
+	sim_u8(w, v >> 8);
+}
+
+static inline void sim_u32be(struct sim_buf *w, uint32_t v)
+{
+	sim_u16be(w, v >> 16);
+	sim_u16be(w, v & 0xffff);
+}
+
+static inline void sim_u32le(struct sim_buf *w, uint32_t v)
+{
+	sim_u16le(w, v & 0xffff);
+	sim_u16le(w, v >> 16);
+}
+
+static inline void sim_str(struct sim_buf *w, const char *s)
+{
+	size_t n = 0;
+	while (s[n])
+		n++;
+	sim_put(w, s, n);
+}
+
+/* Store a 16-bit value at offset at (a length filled in afterwards). */
+static inline void sim_set16be(struct sim_buf *w, size_t at, size_t v)
+{
+	if (at + 2 <= w->n) {
+		w->b[at] = (uint8_t)(v >> 8);
+		w->b[at + 1] = (uint8_t)v;
+	}
+}
+
+static inline void sim_set16le(struct sim_buf *w, size_t at, size_t v)
+{
+	if (at + 2 <= w->n) {
+		w->b[at] = (uint8_t)v;
+		w->b[at + 1] = (uint8_t)(v >> 8);
+	}
+}
+
 /* ---- run state (sim_pkt.c) --------------------------------------------- */
 
 /* Open the output pcap (classic, µs, Ethernet). Returns 0 and *out, or
@@ -102,6 +176,9 @@ int sim_error(const struct sim *s); /* first write error, 0 if none */
 void sim_send_arp(struct sim *s, uint64_t t, const uint8_t eth_dst[6],
 		  uint16_t op, const uint8_t sha[6], uint32_t spa,
 		  const uint8_t tha[6], uint32_t tpa);
+/* A non-IP frame of EtherType type (GOOSE, PROFINET, LLDP). */
+void sim_send_l2(struct sim *s, uint64_t t, const uint8_t dst[6],
+		 const uint8_t src[6], uint16_t type, const void *pl, size_t len);
 void sim_send_udp(struct sim *s, uint64_t t, struct sim_ep src,
 		  struct sim_ep dst, const void *pl, size_t len);
 void sim_send_tcp(struct sim *s, uint64_t t, struct sim_ep src,
@@ -130,7 +207,8 @@ uint64_t sim_tcp_close(struct sim *s, struct sim_tcp *c, bool from_cli,
 /* ---- ground truth (sim_pkt.c) ------------------------------------------ */
 
 enum sim_app { SIM_APP_MODBUS, SIM_APP_DNP3, SIM_APP_S7, SIM_APP_IEC104,
-	       SIM_APP_BACNET };
+	       SIM_APP_BACNET, SIM_APP_ENIP, SIM_APP_ENIP_IO, SIM_APP_OPCUA,
+	       SIM_APP_MMS };
 
 struct sim_op {
 	uint32_t cli, srv;
@@ -295,5 +373,154 @@ void sim_bacnet_step(struct sim *s, struct sim_task *t);
 uint64_t sim_bacnet_reinit(struct sim *s, struct sim_host *cli,
 			   struct sim_host *srv, uint8_t invoke, uint64_t t);
 const char *sim_bacnet_name(uint16_t func);
+
+/* BER (sim_pkt.c): tag + definite length + contents of in; a string;
+ * an unsigned INTEGER (minimal two's complement); w wrapped in tag. */
+void sim_ber(struct sim_buf *w, uint8_t tag, const struct sim_buf *in);
+void sim_ber_str(struct sim_buf *w, uint8_t tag, const char *s);
+void sim_ber_uint(struct sim_buf *w, uint8_t tag, uint32_t x);
+void sim_ber_wrap(struct sim_buf *w, uint8_t tag);
+
+/* sim_enip.c: EtherNet/IP + CIP. An HMI finds a ControlLogix and its I/O
+ * adapter (ListIdentity), reads Logix tags over a registered session; the
+ * controller's class-1 I/O connection with the adapter on UDP 2222. */
+struct sim_cip_id { /* CIP Identity object attributes */
+	uint16_t vendor, devtype, prodcode;
+	uint8_t major, minor;
+	uint32_t serial;
+	const char *name; /* product name (<= 32) */
+};
+
+struct sim_enip_poll {
+	struct sim_task task;
+	struct sim_host *cli, *srv, *io;
+	const struct sim_cip_id *srv_id, *io_id;
+	struct sim_tcp conn;
+	uint32_t session, n, io_seq;
+	uint32_t o2t, t2o; /* I/O connection ids */
+	uint64_t period;   /* the I/O RPI; tags are read every other one */
+};
+void sim_enip_step(struct sim *s, struct sim_task *t);
+uint64_t sim_enip_list_identity(struct sim *s, struct sim_host *cli,
+				struct sim_host *srv,
+				const struct sim_cip_id *id, uint64_t t);
+uint64_t sim_enip_register(struct sim *s, struct sim_tcp *c, uint32_t *session,
+			   uint64_t t);
+/* req: a CIP request (service first); the reply carries rdata. unit is
+ * the op's class for the truth (0 on symbolic paths). */
+uint64_t sim_enip_cip(struct sim *s, struct sim_tcp *c, uint32_t session,
+		      const struct sim_buf *req, const uint8_t *rdata,
+		      size_t rlen, uint16_t unit, uint64_t t);
+void sim_enip_tag_req(struct sim_buf *w, uint8_t svc, const char *tag,
+		      uint32_t val);
+void sim_enip_path_req(struct sim_buf *w, uint8_t svc, uint8_t cls,
+		       uint8_t inst, uint8_t attr);
+const char *sim_enip_name(uint16_t func);
+const char *sim_enip_io_name(uint16_t func);
+
+/* sim_opcua.c: OPC UA binary, security policy None. */
+struct sim_ua_server {
+	const char *app_uri, *product_uri, *app_name;
+};
+struct sim_ua_conn {
+	struct sim_tcp tcp;
+	uint32_t channel, token, seq, req, handle;
+	uint16_t auth; /* session authentication token (ns 1 numeric) */
+};
+struct sim_opcua_poll {
+	struct sim_task task;
+	struct sim_host *cli, *srv;
+	const struct sim_ua_server *sv;
+	struct sim_ua_conn conn;
+	uint64_t period;
+};
+void sim_opcua_step(struct sim *s, struct sim_task *t);
+/* A new session from cli and one Write of a setpoint; closes. */
+uint64_t sim_opcua_write(struct sim *s, struct sim_host *cli,
+			 struct sim_host *srv, const struct sim_ua_server *sv,
+			 uint64_t t);
+const char *sim_opcua_name(uint16_t func);
+
+/* sim_iec61850.c: MMS client/server and GOOSE publisher of one IED. */
+struct sim_ied {
+	const char *vendor, *model, *revision; /* MMS identify */
+	const char *domains[2];                /* logical devices */
+	const char *gocb, *datset, *goid;
+	uint16_t appid;
+};
+struct sim_mms_poll {
+	struct sim_task task;
+	struct sim_host *cli, *srv;
+	const struct sim_ied *ied;
+	struct sim_tcp conn;
+	uint32_t invoke;
+	uint64_t period;
+};
+void sim_mms_step(struct sim *s, struct sim_task *t);
+uint64_t sim_mms_connect(struct sim *s, struct sim_tcp *c, struct sim_host *cli,
+			 struct sim_host *srv, uint64_t t);
+uint64_t sim_mms_identify(struct sim *s, struct sim_tcp *c, uint32_t *invoke,
+			  const struct sim_ied *ied, uint64_t t);
+/* Write of the breaker's Oper (domain 0). */
+uint64_t sim_mms_write(struct sim *s, struct sim_tcp *c, uint32_t *invoke,
+		       const struct sim_ied *ied, uint64_t t);
+const char *sim_mms_name(uint16_t func);
+
+struct sim_goose_pub {
+	struct sim_task task;
+	const struct sim_host *ied_host;
+	const struct sim_ied *ied;
+	uint32_t st, sq;
+	bool trip;
+	uint64_t period; /* heartbeat */
+};
+void sim_goose_step(struct sim *s, struct sim_task *t);
+void sim_goose_send(struct sim *s, const uint8_t src[6],
+		    const struct sim_ied *ied, uint32_t st, uint32_t sq,
+		    bool trip, uint64_t t);
+
+/* sim_profinet.c: a PROFINET IO-controller and one IO-device. */
+struct sim_pn_dev {
+	const char *name; /* NameOfStation */
+	const char *type; /* type of station */
+	uint16_t vendor_id, device_id;
+};
+struct sim_pn_io {
+	struct sim_task task;
+	const struct sim_host *ctl, *dev;
+	const struct sim_pn_dev *d;
+	uint32_t gw;
+	uint32_t n;
+	uint16_t cycle;
+	uint64_t period;
+};
+void sim_pn_step(struct sim *s, struct sim_task *t);
+uint64_t sim_pn_identify(struct sim *s, const struct sim_host *ctl,
+			 const struct sim_host *dev, const struct sim_pn_dev *d,
+			 uint32_t gw, uint64_t t);
+void sim_pn_hello(struct sim *s, const struct sim_host *dev,
+		  const struct sim_pn_dev *d, uint32_t gw, uint64_t t);
+/* DCP Set of name of station and IP from `from` to dev, and the reply. */
+uint64_t sim_pn_dcp_set(struct sim *s, const struct sim_host *from,
+			const struct sim_host *dev, const char *name,
+			uint32_t ip, uint32_t gw, uint64_t t);
+
+/* sim_switch.c: LLDP from a managed switch, SNMP system group. */
+struct sim_switch {
+	const char *descr;     /* LLDP system description = sysDescr */
+	const char *object_id; /* sysObjectID */
+};
+struct sim_switch_task {
+	struct sim_task task;
+	struct sim_host *sw, *mgr;
+	const struct sim_switch *d;
+	uint32_t n;
+};
+void sim_switch_step(struct sim *s, struct sim_task *t);
+void sim_lldp_send(struct sim *s, const struct sim_host *sw,
+		   const struct sim_switch *d, unsigned port, uint64_t t);
+uint64_t sim_snmp_get_system(struct sim *s, struct sim_host *mgr,
+			     struct sim_host *sw, const struct sim_switch *d,
+			     uint64_t t);
 
 #endif

@@ -312,6 +312,19 @@ void sim_send_arp(struct sim *s, uint64_t t, const uint8_t eth_dst[6],
 	slot_put(s, sl, idx, n + 28);
 }
 
+void sim_send_l2(struct sim *s, uint64_t t, const uint8_t dst[6],
+		 const uint8_t src[6], uint16_t type, const void *pl, size_t len)
+{
+	uint32_t idx;
+	struct sim_slot *sl = slot_get(s, t, &idx);
+	size_t n = put_eth(sl->frame, dst, src, type);
+
+	if (len > SIM_FRAME_MAX - n)
+		len = SIM_FRAME_MAX - n;
+	memcpy(sl->frame + n, pl, len);
+	slot_put(s, sl, idx, n + len);
+}
+
 /* IPv4 header at b (20 bytes, no options) for l4len bytes of payload; the
  * L4 checksum's pseudo-header sum is returned. */
 static uint32_t put_ip(struct sim *s, uint8_t *b, struct sim_ep src,
@@ -389,6 +402,53 @@ void sim_send_tcp(struct sim *s, uint64_t t, struct sim_ep src,
 		memcpy(b + n + hl, pl, len);
 	put16(b + n + 16, csum_fold(csum_add(sum, b + n, hl + len)));
 	slot_put(s, sl, idx, n + hl + len);
+}
+
+/* ---- BER (ITU-T X.690), definite lengths ---------------------------- */
+
+/* BER: tag, definite length (short or long form), contents. */
+void sim_ber(struct sim_buf *w, uint8_t tag, const struct sim_buf *in)
+{
+	sim_u8(w, tag);
+	if (in->n < 128) {
+		sim_u8(w, (unsigned)in->n);
+	} else if (in->n < 256) {
+		sim_u8(w, 0x81);
+		sim_u8(w, (unsigned)in->n);
+	} else {
+		sim_u8(w, 0x82);
+		sim_u16be(w, (unsigned)in->n);
+	}
+	sim_put(w, in->b, in->n);
+}
+
+void sim_ber_str(struct sim_buf *w, uint8_t tag, const char *s)
+{
+	struct sim_buf v = { .n = 0 };
+	sim_str(&v, s);
+	sim_ber(w, tag, &v);
+}
+
+void sim_ber_uint(struct sim_buf *w, uint8_t tag, uint32_t x)
+{
+	struct sim_buf v = { .n = 0 };
+	int k = 3;
+
+	while (k > 0 && ((x >> (8 * k)) & 0xff) == 0)
+		k--;
+	if ((x >> (8 * k)) & 0x80) /* keep it positive */
+		sim_u8(&v, 0);
+	for (; k >= 0; k--)
+		sim_u8(&v, (x >> (8 * k)) & 0xff);
+	sim_ber(w, tag, &v);
+}
+
+/* Wrap w's contents in tag (in place through a copy). */
+void sim_ber_wrap(struct sim_buf *w, uint8_t tag)
+{
+	struct sim_buf in = *w;
+	w->n = 0;
+	sim_ber(w, tag, &in);
 }
 
 /* ---- TCP --------------------------------------------------------------- */

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "cmds.h"
+#include "det.h"
 #include "otw_err.h"
 #include "otw_num.h"
 #include "sim.h"
@@ -23,7 +24,8 @@
 #define DEFAULT_PACKETS 20000
 
 enum { H_GW, H_DHCP, H_DNS, H_PLC1, H_PLC2, H_PLC3, H_HMI1, H_HMI2, H_HIST,
-       H_ENG, H_RTU1, H_S7, H_RTU2, H_BAC, H_SCADA, H_ATK, H__COUNT };
+       H_ENG, H_RTU1, H_S7, H_RTU2, H_BAC, H_SCADA, H_LGX, H_ADP, H_OPC,
+       H_IED, H_PND, H_SW, H_ATK, H__COUNT };
 
 /* Real OUIs so vendor lookup in a monitor has something to find. */
 static const struct sim_host plant_hosts[H__COUNT] = {
@@ -33,7 +35,7 @@ static const struct sim_host plant_hosts[H__COUNT] = {
 		     NET(2), 0, 128, 0, false },
 	[H_DNS] = { "ns01", "dns-server", "Hewlett Packard", { 0x00, 0x17, 0xa4, 0x3b, 0x10, 0x03 },
 		    NET(3), 0, 64, 0, false },
-	[H_PLC1] = { "plc-pump", "plc", "Schneider Electric", { 0x00, 0x80, 0xf4, 0x0c, 0x21, 0x11 },
+	[H_PLC1] = { "plc-pump", "plc", "Schneider Electric", { 0x00, 0x00, 0x54, 0x0c, 0x21, 0x11 },
 		     NET(11), 1, 64, 0, false },
 	[H_PLC2] = { "plc-boiler", "plc", "Siemens", { 0x00, 0x1b, 0x1b, 0x5e, 0x44, 0x12 },
 		     NET(12), 2, 30, 0, false },
@@ -61,8 +63,54 @@ static const struct sim_host plant_hosts[H__COUNT] = {
 	/* the substation's SCADA front end: IEC-104 controlling station */
 	[H_SCADA] = { "scada-01", "scada", "Dell", { 0x18, 0x66, 0xda, 0x5c, 0x10, 0x25 },
 		      NET(25), 0, 128, 0, false },
+	/* EtherNet/IP cell: a ControlLogix and its POINT I/O adapter; an
+	 * OPC UA server (KEPServerEX); an IEC 61850 protection IED; the
+	 * S7-300's PROFINET IO-device; the cell's managed switch */
+	[H_LGX] = { "plc-logix-packer", "plc", "Rockwell Automation",
+		    { 0x00, 0x1d, 0x9c, 0xc4, 0x1a, 0x15 }, NET(15), 0, 64, 0, false },
+	[H_ADP] = { "io-packer-01", "io", "Rockwell Automation",
+		    { 0x00, 0x00, 0xbc, 0x3e, 0x77, 0x16 }, NET(16), 0, 64, 0, false },
+	[H_OPC] = { "scada-opc-01", "scada", "Hewlett Packard",
+		    { 0x00, 0x17, 0xa4, 0x3c, 0x10, 0x26 }, NET(26), 0, 128, 0, false },
+	[H_IED] = { "ied-bay-01", "ied", "ABB", { 0x00, 0x21, 0xc1, 0x52, 0x0b, 0x71 },
+		    NET(71), 0, 64, 0, false },
+	[H_PND] = { "et200sp-mixer", "io", "Siemens", { 0x00, 0x1b, 0x1b, 0x7a, 0x31, 0x17 },
+		    NET(17), 0, 64, 0, false },
+	[H_SW] = { "sw-cell-01", "switch", "Hirschmann", { 0x00, 0x80, 0x63, 0x9a, 0x42, 0x05 },
+		   NET(5), 0, 64, 0, false },
 	[H_ATK] = { "attacker", "attacker", "Raspberry Pi Foundation",
 		    { 0xb8, 0x27, 0xeb, 0x6d, 0x5a, 0x66 }, NET(66), 0, 64, 0, true },
+};
+
+/* What the new devices say about themselves (truth: model, firmware). */
+static const struct sim_cip_id lgx_id = { 1, 0x0e, 166, 32, 11, 0x60c3a1f2u,
+	"1756-L83E/B LOGIX5583E" };
+static const struct sim_cip_id adp_id = { 1, 0x07, 142, 5, 17, 0x40a51c07u,
+	"1734-AENT/B" };
+static const struct sim_ua_server opc_sv = {
+	"urn:scada-opc-01:Kepware.KEPServerEX.V6:UA%20Server",
+	"urn:kepware.com:KEPServerEX", "KEPServerEX/UA@scada-opc-01" };
+static const struct sim_ied ied_bay = { "ABB", "REF615", "5.0.3",
+	{ "BAY01CTRL", "BAY01MEAS" }, "BAY01CTRL/LLN0$GO$gcbTrip",
+	"BAY01CTRL/LLN0$dsTrip", "BAY01_TRIP", 0x3001 };
+static const struct sim_pn_dev pn_dev = { "et200sp-mixer", "ET 200SP", 0x002a,
+	0x0313 };
+static const struct sim_switch sw_cell = {
+	"Hirschmann Railswitch RSP35 HiOS-3S-08.7.02",
+	"1.3.6.1.4.1.248.11.2.1.1" };
+
+/* Per host: the identity its protocols state (NULL = not stated): model
+ * (CIP product name, MMS modelName, DCP type of station), product code
+ * (CIP product code, DCP device id, OPC UA ProductUri, SNMP sysObjectID)
+ * and firmware (CIP revision, MMS revision). */
+static const struct { int h; const char *model, *product_code, *firmware; }
+host_ident[] = {
+	{ H_LGX, "1756-L83E/B LOGIX5583E", "166", "32.11" },
+	{ H_ADP, "1734-AENT/B", "142", "5.17" },
+	{ H_OPC, NULL, "urn:kepware.com:KEPServerEX", NULL },
+	{ H_IED, "REF615", NULL, "5.0.3" },
+	{ H_PND, "ET 200SP", "0x0313", NULL },
+	{ H_SW, NULL, "1.3.6.1.4.1.248.11.2.1.1", NULL },
 };
 
 /* ---- engineering station: now and then reads a whole PLC, then leaves -- */
@@ -127,14 +175,16 @@ static bool plc_open(const struct sim_host *plc, uint16_t port)
 }
 
 enum atk_stage { ATK_SWEEP, ATK_SCAN, ATK_WRITE, ATK_RESTART, ATK_DNP3,
-		 ATK_S7, ATK_IEC104, ATK_BACNET, ATK_DONE };
+		 ATK_S7, ATK_IEC104, ATK_BACNET, ATK_ENIP, ATK_OPCUA, ATK_MMS,
+		 ATK_GOOSE, ATK_PN, ATK_ARP, ATK_DONE };
 
 struct attack {
 	struct sim_task task;
 	struct sim_host *me, *hosts;
 	size_t n_hosts;
 	struct sim_host *plcs[3];
-	struct sim_host *rtu1, *s7, *rtu2, *bac;
+	struct sim_host *rtu1, *s7, *rtu2, *bac, *lgx, *opc, *ied, *pnd, *hmi;
+	const struct sim_goose_pub *goose; /* the IED's, to outrun its stNum */
 	enum atk_stage stage;
 	uint32_t i;
 	uint16_t sport;
@@ -275,7 +325,68 @@ static void attack_step(struct sim *s, struct sim_task *task)
 		break;
 	case ATK_BACNET: /* ReinitializeDevice coldstart */
 		a->stage_at[ATK_BACNET] = t;
-		sim_bacnet_reinit(s, a->me, a->bac, (uint8_t)sim_range(s, 0, 255), t);
+		t = sim_bacnet_reinit(s, a->me, a->bac, (uint8_t)sim_range(s, 0, 255), t);
+		a->stage = ATK_ENIP;
+		task->next = t + sim_range(s, 2, 5) * SIM_S;
+		break;
+	case ATK_ENIP: { /* Logix: Stop (program mode), then a tag write */
+		struct sim_buf req;
+		uint32_t session;
+		a->stage_at[ATK_ENIP] = t;
+		t = sim_tcp_open(s, &c, a->me, a->lgx, 44818, t);
+		t = sim_enip_register(s, &c, &session, t + 2 * SIM_MS);
+		sim_enip_path_req(&req, 0x07, 0x8e, 1, 0);
+		t = sim_enip_cip(s, &c, session, &req, NULL, 0, 0x8e,
+				 t + 20 * SIM_MS);
+		sim_enip_tag_req(&req, 0x4d, "Packer_Speed", 9999);
+		t = sim_enip_cip(s, &c, session, &req, NULL, 0, 0,
+				 t + 300 * SIM_MS);
+		t = sim_tcp_close(s, &c, true, t + 50 * SIM_MS);
+		a->stage = ATK_OPCUA;
+		task->next = t + sim_range(s, 2, 5) * SIM_S;
+		break;
+	}
+	case ATK_OPCUA: /* a setpoint Write in a new anonymous session */
+		a->stage_at[ATK_OPCUA] = t;
+		t = sim_opcua_write(s, a->me, a->opc, &opc_sv, t);
+		a->stage = ATK_MMS;
+		task->next = t + sim_range(s, 2, 5) * SIM_S;
+		break;
+	case ATK_MMS: { /* associate, identify, operate the breaker */
+		uint32_t invoke = 1;
+		a->stage_at[ATK_MMS] = t;
+		t = sim_mms_connect(s, &c, a->me, a->ied, t);
+		t = sim_mms_identify(s, &c, &invoke, &ied_bay, t + 10 * SIM_MS);
+		t = sim_mms_write(s, &c, &invoke, &ied_bay, t + 200 * SIM_MS);
+		t = sim_tcp_close(s, &c, true, t + 50 * SIM_MS);
+		a->stage = ATK_GOOSE;
+		task->next = t + sim_range(s, 2, 5) * SIM_S;
+		break;
+	}
+	case ATK_GOOSE: /* spoofed trip: same gocbRef, stNum far ahead */
+		a->stage_at[ATK_GOOSE] = t;
+		for (uint32_t k = 0; k < 4; k++)
+			sim_goose_send(s, a->me->mac, &ied_bay, a->goose->st + 100,
+				       k, true, t + (uint64_t)k * 2 * SIM_MS);
+		a->stage = ATK_PN;
+		task->next = t + sim_range(s, 2, 5) * SIM_S;
+		break;
+	case ATK_PN: /* DCP Set: rename the IO-device, move its address */
+		a->stage_at[ATK_PN] = t;
+		sim_pn_dcp_set(s, a->me, a->pnd, "rogue-station", NET(200), NET(1), t);
+		a->stage = ATK_ARP;
+		a->i = 0;
+		task->next = t + sim_range(s, 2, 5) * SIM_S;
+		break;
+	case ATK_ARP: /* poison the HMI's cache: PLC-pump's IP at our MAC */
+		if (a->i == 0)
+			a->stage_at[ATK_ARP] = t;
+		sim_send_arp(s, t, a->hmi->mac, 2, a->me->mac, a->plcs[0]->ip,
+			     a->hmi->mac, a->hmi->ip);
+		if (++a->i < 3) {
+			task->next = t + 2 * SIM_S;
+			break;
+		}
 		a->stage = ATK_DONE;
 		task->next = SIM_NEVER;
 		break;
@@ -325,10 +436,12 @@ static const char *const stage_name[ATK_DONE] = {
 	"arp_sweep", "syn_scan", "modbus_write_fc16_fc5",
 	"modbus_fc8_restart_communications", "dnp3_cold_restart",
 	"s7_plc_stop", "iec104_command_new_master", "bacnet_reinitialize",
+	"enip_logix_stop_and_write", "opcua_write_new_client", "mms_write",
+	"goose_spoofed_publisher", "profinet_dcp_set", "arp_spoof_plc_ip",
 };
 
 static const char *const app_name[] = { "modbus", "dnp3", "s7comm",
-					"iec104", "bacnet" };
+	"iec104", "bacnet", "enip", "enip-io", "opcua", "mms" };
 
 static const char *op_name(const struct sim_op *o)
 {
@@ -337,6 +450,10 @@ static const char *op_name(const struct sim_op *o)
 	case SIM_APP_S7: return sim_s7_name(o->func);
 	case SIM_APP_IEC104: return sim_iec104_name(o->func);
 	case SIM_APP_BACNET: return sim_bacnet_name(o->func);
+	case SIM_APP_ENIP: return sim_enip_name(o->func);
+	case SIM_APP_ENIP_IO: return sim_enip_io_name(o->func);
+	case SIM_APP_OPCUA: return sim_opcua_name(o->func);
+	case SIM_APP_MMS: return sim_mms_name(o->func);
 	default: return sim_modbus_name((uint8_t)o->func);
 	}
 }
@@ -379,6 +496,61 @@ static void write_convs(FILE *f, const struct sim_op *ops, size_t n,
 	}
 }
 
+static const char *mac_s(const uint8_t *m, char *b)
+{
+	sprintf(b, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3],
+		m[4], m[5]);
+	return b;
+}
+
+#define T_NEWCLI "New client of an industrial controller"
+#define T_STATE "Controller state change (start/stop/restart)"
+
+/* The alerts each step raises in otwatch (baseline/det.c rules, after
+ * learning the normal phase): engine, title, app ("" = none), source
+ * (the attacker's IP, or its MAC for L2 protocols) and destination. */
+static void step_alerts(FILE *f, enum atk_stage k, const struct sim_host *h)
+{
+	static const struct { enum atk_stage k; const char *engine, *title,
+		*app; int dst; bool l2; } tab[] = {
+		{ ATK_SCAN, "anomaly", "Port scan detected", "", H_PLC1, false },
+		{ ATK_SCAN, "anomaly", "Port scan detected", "", H_PLC2, false },
+		{ ATK_SCAN, "anomaly", "Port scan detected", "", H_PLC3, false },
+		{ ATK_WRITE, "policy", T_NEWCLI, "modbus", H_PLC1, false },
+		{ ATK_WRITE, "policy", T_NEWCLI, "modbus", H_PLC3, false },
+		{ ATK_RESTART, "operational", T_STATE, "modbus", H_PLC2, false },
+		{ ATK_DNP3, "operational", T_STATE, "dnp3", H_RTU1, false },
+		{ ATK_S7, "operational", T_STATE, "s7comm", H_S7, false },
+		{ ATK_IEC104, "policy", T_NEWCLI, "iec104", H_RTU2, false },
+		{ ATK_BACNET, "operational", T_STATE, "bacnet", H_BAC, false },
+		{ ATK_ENIP, "policy", T_NEWCLI, "enip", H_LGX, false },
+		{ ATK_ENIP, "operational", T_STATE, "enip", H_LGX, false },
+		{ ATK_OPCUA, "policy", T_NEWCLI, "opcua", H_OPC, false },
+		{ ATK_MMS, "policy", T_NEWCLI, "mms", H_IED, false },
+		/* a second GOOSE publisher of the IED's multicast group */
+		{ ATK_GOOSE, "policy", T_NEWCLI, "goose", -1, true },
+		{ ATK_PN, "policy", T_NEWCLI, "profinet", H_PND, true },
+		{ ATK_ARP, "anomaly", OTW_DET_T_ARP_CONFLICT, "", H_PLC1, true },
+	};
+	char a[20], b[20];
+	bool any = false;
+
+	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
+		if (tab[i].k != k)
+			continue;
+		fprintf(f, "%s\n        { \"engine\": \"%s\", \"title\": \"%s\", "
+			   "\"app\": \"%s\", \"src\": \"%s\", \"dst\": \"%s\" }",
+			any ? "," : "", tab[i].engine, tab[i].title, tab[i].app,
+			tab[i].l2 ? mac_s(h[H_ATK].mac, a) : ip_s(h[H_ATK].ip, a),
+			tab[i].dst < 0 ? "01:0c:cd:01:00:01"
+			: tab[i].l2 && tab[i].k != ATK_ARP ? mac_s(h[tab[i].dst].mac, b)
+							   : ip_s(h[tab[i].dst].ip, b));
+		any = true;
+	}
+	if (any)
+		fprintf(f, "\n      ");
+}
+
 static int write_truth(struct sim *s, const char *path, const char *pcap,
 		       uint64_t seed, const struct sim_host *hosts,
 		       const struct attack *atk, uint64_t first, uint64_t last)
@@ -413,10 +585,12 @@ static int write_truth(struct sim *s, const char *path, const char *pcap,
 		sim_attack_first_frame(s), ip_s(hosts[H_ATK].ip, a),
 		hosts[H_ATK].mac[0], hosts[H_ATK].mac[1], hosts[H_ATK].mac[2],
 		hosts[H_ATK].mac[3], hosts[H_ATK].mac[4], hosts[H_ATK].mac[5]);
-	for (int k = 0; k < ATK_DONE; k++)
+	for (int k = 0; k < ATK_DONE; k++) {
 		fprintf(f, "      { \"what\": \"%s\", \"start_us\": %" PRIu64
-			   " }%s\n", stage_name[k], atk->stage_at[k],
-			k + 1 < ATK_DONE ? "," : "");
+			   ", \"alerts\": [", stage_name[k], atk->stage_at[k]);
+		step_alerts(f, (enum atk_stage)k, hosts);
+		fprintf(f, "] }%s\n", k + 1 < ATK_DONE ? "," : "");
+	}
 	fprintf(f, "    ],\n    \"scan_targets\": [\"%s\", \"%s\", \"%s\"],\n"
 		   "    \"scan_ports\": [",
 		ip_s(NET(11), a), ip_s(NET(12), b), ip_s(NET(13), tb));
@@ -432,6 +606,19 @@ static int write_truth(struct sim *s, const char *path, const char *pcap,
 			x->mac[5], ip_s(x->ip, a), x->role, x->vendor, x->name);
 		if (x->unit)
 			fprintf(f, ", \"modbus_unit\": %u", x->unit);
+		for (size_t i = 0; i < sizeof(host_ident) / sizeof(host_ident[0]); i++) {
+			if (host_ident[i].h != h)
+				continue;
+			if (host_ident[i].model)
+				fprintf(f, ", \"model\": \"%s\"",
+					host_ident[i].model);
+			if (host_ident[i].product_code)
+				fprintf(f, ", \"product_code\": \"%s\"",
+					host_ident[i].product_code);
+			if (host_ident[i].firmware)
+				fprintf(f, ", \"firmware\": \"%s\"",
+					host_ident[i].firmware);
+		}
 		fprintf(f, " }%s\n", h + 1 < H__COUNT ? "," : "");
 	}
 	fprintf(f, "  ],\n  \"modbus\": [");
@@ -458,6 +645,12 @@ struct plant {
 	struct sim_s7_poll s7;
 	struct sim_iec104_link iec104;
 	struct sim_bacnet_poll bacnet;
+	struct sim_enip_poll enip;
+	struct sim_opcua_poll opcua;
+	struct sim_mms_poll mms;
+	struct sim_goose_pub goose;
+	struct sim_pn_io pn;
+	struct sim_switch_task sw;
 	struct sim_host *plcs[3];
 	struct attack atk;
 	struct sim_task *tasks[32];
@@ -566,10 +759,39 @@ static void plant_build(struct plant *p, struct sim *s)
 		.invoke = (uint8_t)sim_range(s, 0, 255), .period = 3 * SIM_S };
 	add(p, &p->bacnet.task, sim_bacnet_step, T0 + 8500 * SIM_MS);
 
+	/* SCADA-01 also reads the Logix' tags (the Logix runs I/O with its
+	 * adapter), the OPC UA server and the IED over MMS: five OT servers,
+	 * as a SCADA front end polls; the historian asks the switch's SNMP
+	 * agent; the S7-300 is the PROFINET IO-controller of the ET 200SP */
+	p->enip = (struct sim_enip_poll){ .cli = &p->h[H_SCADA],
+		.srv = &p->h[H_LGX], .io = &p->h[H_ADP], .srv_id = &lgx_id,
+		.io_id = &adp_id, .o2t = 0x2a8c0001u + (uint32_t)sim_range(s, 0, 0xfffe),
+		.t2o = 0x7d310001u + (uint32_t)sim_range(s, 0, 0xfffe),
+		.period = SIM_S };
+	add(p, &p->enip.task, sim_enip_step, T0 + 9 * SIM_S);
+	p->opcua = (struct sim_opcua_poll){ .cli = &p->h[H_SCADA],
+		.srv = &p->h[H_OPC], .sv = &opc_sv, .period = 3 * SIM_S };
+	add(p, &p->opcua.task, sim_opcua_step, T0 + 9500 * SIM_MS);
+	p->mms = (struct sim_mms_poll){ .cli = &p->h[H_SCADA],
+		.srv = &p->h[H_IED], .ied = &ied_bay, .invoke = 1,
+		.period = 4 * SIM_S };
+	add(p, &p->mms.task, sim_mms_step, T0 + 10 * SIM_S);
+	p->goose = (struct sim_goose_pub){ .ied_host = &p->h[H_IED],
+		.ied = &ied_bay, .period = 2 * SIM_S };
+	add(p, &p->goose.task, sim_goose_step, T0 + 10500 * SIM_MS);
+	p->pn = (struct sim_pn_io){ .ctl = &p->h[H_S7], .dev = &p->h[H_PND],
+		.d = &pn_dev, .gw = NET(1), .period = SIM_S };
+	add(p, &p->pn.task, sim_pn_step, T0 + 11 * SIM_S);
+	p->sw = (struct sim_switch_task){ .sw = &p->h[H_SW], .mgr = &p->h[H_HIST],
+		.d = &sw_cell };
+	add(p, &p->sw.task, sim_switch_step, T0 + 3 * SIM_S);
+
 	p->atk = (struct attack){ .me = &p->h[H_ATK], .hosts = p->h,
 		.n_hosts = H__COUNT, .plcs = { p->plcs[0], p->plcs[1], p->plcs[2] },
 		.rtu1 = &p->h[H_RTU1], .s7 = &p->h[H_S7], .rtu2 = &p->h[H_RTU2],
-		.bac = &p->h[H_BAC] };
+		.bac = &p->h[H_BAC], .lgx = &p->h[H_LGX], .opc = &p->h[H_OPC],
+		.ied = &p->h[H_IED], .pnd = &p->h[H_PND], .hmi = &p->h[H_HMI1],
+		.goose = &p->goose };
 	add(p, &p->atk.task, attack_step, SIM_NEVER); /* started by run() */
 }
 

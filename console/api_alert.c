@@ -7,7 +7,6 @@
 #include <time.h>
 
 #include "alert.h"
-#include "audit.h"
 #include "det.h"
 #include "http.h"
 #include "otw_app.h"
@@ -200,8 +199,8 @@ static void alert_post(struct otw_req *r)
 	snprintf(act_name, sizeof(act_name), "alert.%s", act->valuestring);
 	/* the audit entry commits with the action or not at all */
 	if ((rc = otw_store_alert_put(txn, &a)) != 0 ||
-	    (rc = otw_store_audit_log(txn, r->has_sess ? r->sess.user : "-", act_name, what,
-				      note != NULL ? note->valuestring : "")) != 0) {
+	    (rc = otw_audit_log(r, txn, NULL, act_name, what,
+				note != NULL ? note->valuestring : NULL)) != 0) {
 		otw_store_txn_abort(txn);
 		otw_reply_error(r, 500, otw_strerror(rc));
 		return;
@@ -210,11 +209,78 @@ static void alert_post(struct otw_req *r)
 		otw_reply_error(r, 500, otw_strerror(rc));
 		return;
 	}
-	otw_audit(r, act->valuestring, what);
 	otw_reply_json(r, 200, alert_json(&a));
 }
 
+/* GET /api/v1/alerts/{id}/pcap: the packets behind the alert, written by
+ * otw-baseline when it raised it (docs/detection.md, Evidence). */
+static void alert_pcap(struct otw_req *r)
+{
+	char path[4200], hdr[128];
+	const char *slash = strchr(r->rest, '/');
+	struct otw_store_alert a;
+	struct otw_txn *txn;
+	uint64_t id;
+	FILE *f;
+	char *buf;
+	long n;
+	int rc;
+
+	if (slash == NULL || strcmp(slash, "/pcap") != 0) {
+		otw_reply_error(r, 404, "no such endpoint");
+		return;
+	}
+	{
+		char idtxt[24];
+		size_t len = (size_t)(slash - r->rest);
+		if (len == 0 || len >= sizeof(idtxt)) {
+			otw_reply_error(r, 404, "no such alert");
+			return;
+		}
+		memcpy(idtxt, r->rest, len);
+		idtxt[len] = '\0';
+		if (!parse_id(idtxt, &id)) {
+			otw_reply_error(r, 404, "no such alert");
+			return;
+		}
+	}
+	if ((rc = otw_store_txn_begin(r->c->st, false, &txn)) != 0) {
+		otw_reply_error(r, 500, otw_strerror(rc));
+		return;
+	}
+	rc = otw_store_alert_get(txn, id, &a);
+	otw_store_txn_abort(txn);
+	if (rc != 0) {
+		otw_reply_error(r, rc == OTW_ENOTFOUND ? 404 : 500,
+				rc == OTW_ENOTFOUND ? "no such alert" : otw_strerror(rc));
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/%llu.pcap", r->c->evidence,
+		 (unsigned long long)id);
+	if ((f = fopen(path, "rb")) == NULL) {
+		otw_reply_error(r, 404, "no packets were kept for this alert");
+		return;
+	}
+	buf = NULL;
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || n > (16 << 20) ||
+	    fseek(f, 0, SEEK_SET) != 0 || (buf = malloc((size_t)n + 1)) == NULL ||
+	    fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		fclose(f);
+		free(buf);
+		otw_reply_error(r, 500, "cannot read the evidence file");
+		return;
+	}
+	fclose(f);
+	snprintf(hdr, sizeof(hdr),
+		 "Content-Disposition: attachment; filename=\"otwatch-alert-%llu.pcap\"\r\n",
+		 (unsigned long long)id);
+	otw_reply_raw(r->conn, 200, "application/vnd.tcpdump.pcap", hdr, buf, (size_t)n);
+	free(buf);
+}
+
 const struct otw_route otw_routes_alert[] = {
+	{ "GET", "/api/v1/alerts/{id}/pcap", OTW_ROLE_READONLY, alert_pcap,
+	  "the alert's evidence packets (pcap)" },
 	{ "GET", "/api/v1/alerts", OTW_ROLE_READONLY, alerts_get, "list alerts" },
 	{ "GET", "/api/v1/alerts/", OTW_ROLE_READONLY, alert_get, "one alert" },
 	{ "POST", "/api/v1/alerts/", OTW_ROLE_ANALYST, alert_post, "close, mute, learn, reopen, comment" },

@@ -6,27 +6,13 @@
 #include "auth.h"
 #include "http.h"
 #include "otw_err.h"
+#include "token.h"
 
 static const char *str_field(const cJSON *o, const char *name)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
 
 	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static bool valid_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n >= OTW_USER_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_' || c == '@'))
-			return false;
-	}
-	return true;
 }
 
 static cJSON *sess_json(const struct otw_sess *s)
@@ -52,7 +38,7 @@ static void session_post(struct otw_req *r)
 	bool ok;
 	int rc;
 
-	if (name == NULL || pw == NULL || !valid_name(name) || strlen(pw) > OTW_PW_MAX) {
+	if (name == NULL || pw == NULL || !otw_name_ok(name, OTW_USER_NAME_MAX) || strlen(pw) > OTW_PW_MAX) {
 		otw_reply_error(r, 400, "send {\"username\":..., \"password\":...}");
 		return;
 	}
@@ -64,12 +50,19 @@ static void session_post(struct otw_req *r)
 		/* as slow as a real check: no user-name probing by timing */
 		struct otw_store_user dummy = { .iterations = OTW_PW_ITERATIONS };
 		(void)otw_pw_check(&dummy, pw);
-		otw_store_txn_abort(txn);
+		rc = otw_audit_log(r, txn, name, "session.fail", name, "reason=unknown-user");
+		if (rc == 0)
+			(void)otw_store_txn_commit(txn);
+		else
+			otw_store_txn_abort(txn);
 		otw_reply_error(r, 401, "wrong user name or password");
 		return;
 	}
 	if (u.locked_until_ns > now) {
-		otw_store_txn_abort(txn);
+		if (otw_audit_log(r, txn, name, "session.locked", name, "reason=account-locked") == 0)
+			(void)otw_store_txn_commit(txn);
+		else
+			otw_store_txn_abort(txn);
 		otw_reply_error(r, 423, "account locked after repeated failures; try later");
 		return;
 	}
@@ -77,14 +70,20 @@ static void session_post(struct otw_req *r)
 	if (ok) {
 		u.failed = 0;
 		u.last_login_ns = now;
+		rc = otw_audit_log(r, txn, name, "session.sign_in", name, NULL);
 	} else if (++u.failed >= r->c->lock_failures) {
 		u.failed = 0;
 		u.locked_until_ns = now + r->c->lock_ns;
+		rc = otw_audit_log(r, txn, name, "session.lockout", name, "reason=repeated-failures");
+	} else {
+		rc = otw_audit_log(r, txn, name, "session.fail", name, "reason=wrong-password");
 	}
-	if ((rc = otw_store_user_put(txn, &u)) != 0 ||
-	    (rc = otw_store_txn_commit(txn)) != 0) {
-		if (rc == 0)
-			otw_store_txn_abort(txn);
+	if (rc != 0 || (rc = otw_store_user_put(txn, &u)) != 0) {
+		otw_store_txn_abort(txn);
+		otw_reply_error(r, 500, otw_strerror(rc));
+		return;
+	}
+	if ((rc = otw_store_txn_commit(txn)) != 0) {
 		otw_reply_error(r, 500, otw_strerror(rc));
 		return;
 	}
@@ -98,7 +97,6 @@ static void session_post(struct otw_req *r)
 	}
 	r->sess = s;
 	r->has_sess = true;
-	otw_audit(r, "sign_in", u.name);
 	{
 		char hdr[256], *txt;
 		cJSON *o = sess_json(&s);
@@ -121,7 +119,7 @@ static void session_get(struct otw_req *r)
 static void session_delete(struct otw_req *r)
 {
 	otw_sess_drop(r->c->sess, r->sess.id);
-	otw_audit(r, "sign_out", r->sess.user);
+	(void)otw_audit_log(r, NULL, NULL, "session.sign_out", r->sess.user, NULL);
 	otw_reply_raw(r->conn, 204, "application/json",
 		      "Set-Cookie: otw_sid=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0\r\n",
 		      "", 0);
@@ -145,24 +143,14 @@ static int user_one(void *arg, const struct otw_store_user *u)
 	return 0;
 }
 
+static int users_walk(struct otw_txn *txn, cJSON *arr)
+{
+	return otw_store_user_foreach(txn, user_one, arr);
+}
+
 static void users_get(struct otw_req *r)
 {
-	struct otw_txn *txn;
-	cJSON *arr = cJSON_CreateArray(), *o;
-	int rc;
-
-	if ((rc = otw_store_txn_begin(r->c->st, false, &txn)) == 0) {
-		rc = otw_store_user_foreach(txn, user_one, arr);
-		otw_store_txn_abort(txn);
-	}
-	if (rc != 0) {
-		cJSON_Delete(arr);
-		otw_reply_error(r, 500, otw_strerror(rc));
-		return;
-	}
-	o = cJSON_CreateObject();
-	cJSON_AddItemToObject(o, "items", arr);
-	otw_reply_json(r, 200, o);
+	otw_reply_items(r, users_walk);
 }
 
 static void users_post(struct otw_req *r)
@@ -179,7 +167,7 @@ static void users_post(struct otw_req *r)
 		otw_reply_error(r, 400, "send {\"username\",\"role\",\"password\"}");
 		return;
 	}
-	if (!valid_name(name)) {
+	if (!otw_name_ok(name, OTW_USER_NAME_MAX)) {
 		otw_reply_error(r, 400, "user names are 1-63 of A-Z a-z 0-9 . - _ @");
 		return;
 	}
@@ -206,12 +194,14 @@ static void users_post(struct otw_req *r)
 			return;
 		}
 	}
-	if ((rc = otw_store_user_put(txn, &u)) != 0 || (rc = otw_store_txn_commit(txn)) != 0) {
-		if (rc != 0)
-			otw_reply_error(r, 500, otw_strerror(rc));
-		return;
+	{
+		char detail[32];
+		snprintf(detail, sizeof(detail), "role=%s", otw_role_name(u.role));
+		if ((rc = otw_store_user_put(txn, &u)) == 0)
+			rc = otw_audit_log(r, txn, NULL, "user.add", name, detail);
+		if (!otw_txn_done(r, txn, rc, NULL))
+			return;
 	}
-	otw_audit(r, "user_add", name);
 	{
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "username", u.name);
@@ -233,28 +223,61 @@ static void users_delete(struct otw_req *r)
 		otw_reply_error(r, 500, otw_strerror(rc));
 		return;
 	}
-	rc = otw_store_user_del(txn, r->rest);
-	if (rc != 0) {
-		otw_store_txn_abort(txn);
-		otw_reply_error(r, rc == OTW_ENOTFOUND ? 404 : 500,
-				rc == OTW_ENOTFOUND ? "no such user" : otw_strerror(rc));
+	if ((rc = otw_store_user_del(txn, r->rest)) == 0)
+		rc = otw_audit_log(r, txn, NULL, "user.delete", r->rest, NULL);
+	if (!otw_txn_done(r, txn, rc, "no such user"))
 		return;
-	}
-	if ((rc = otw_store_txn_commit(txn)) != 0) {
-		otw_reply_error(r, 500, otw_strerror(rc));
-		return;
-	}
 	otw_sess_drop_user(r->c->sess, r->rest);
-	otw_audit(r, "user_delete", r->rest);
 	otw_reply_json(r, 204, NULL);
 }
 
+/* {"role": ...}: change a user's role; their sessions end. */
+static void users_patch(struct otw_req *r)
+{
+	const char *role = str_field(r->body, "role");
+	struct otw_store_user u;
+	struct otw_txn *txn;
+	char detail[64];
+	unsigned nr;
+	int rc;
+
+	if (role == NULL || (nr = otw_role_parse(role)) == 0) {
+		otw_reply_error(r, 400, "send {\"role\": \"admin|analyst|readonly\"}");
+		return;
+	}
+	if (strcmp(r->rest, r->sess.user) == 0) {
+		otw_reply_error(r, 409, "you cannot change your own role");
+		return;
+	}
+	if ((rc = otw_store_txn_begin(r->c->st, true, &txn)) != 0) {
+		otw_reply_error(r, 500, otw_strerror(rc));
+		return;
+	}
+	if ((rc = otw_store_user_get(txn, r->rest, &u)) == 0) {
+		snprintf(detail, sizeof(detail), "role=%s->%s", otw_role_name(u.role),
+			 otw_role_name(nr));
+		u.role = (uint8_t)nr;
+		if ((rc = otw_store_user_put(txn, &u)) == 0)
+			rc = otw_audit_log(r, txn, NULL, "user.role", r->rest, detail);
+	}
+	if (!otw_txn_done(r, txn, rc, "no such user"))
+		return;
+	otw_sess_drop_user(r->c->sess, r->rest);
+	{
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "username", u.name);
+		cJSON_AddStringToObject(o, "role", otw_role_name(u.role));
+		otw_reply_json(r, 200, o);
+	}
+}
+
 const struct otw_route otw_routes_auth[] = {
-	{ "POST", "/api/v1/session", 0, session_post, "sign in" },
+	{ "POST", "/api/v1/session", 0, session_post, "sign in (sets the session cookie, returns the CSRF token)" },
 	{ "GET", "/api/v1/session", OTW_ROLE_READONLY, session_get, "who am I" },
 	{ "DELETE", "/api/v1/session", OTW_ROLE_READONLY, session_delete, "sign out" },
 	{ "GET", "/api/v1/users", OTW_ROLE_ADMIN, users_get, "list users" },
 	{ "POST", "/api/v1/users", OTW_ROLE_ADMIN, users_post, "add a user" },
-	{ "DELETE", "/api/v1/users/", OTW_ROLE_ADMIN, users_delete, "delete a user" },
+	{ "PATCH", "/api/v1/users/{name}", OTW_ROLE_ADMIN, users_patch, "change a user's role" },
+	{ "DELETE", "/api/v1/users/{name}", OTW_ROLE_ADMIN, users_delete, "delete a user" },
 	{ NULL, NULL, 0, NULL, NULL },
 };

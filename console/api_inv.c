@@ -1,6 +1,11 @@
 /* Read-only inventory endpoints: devices, connections, operations, and the
  * health summary. Lists take offset, limit (<= 1000) and q (substring of
- * the row's text). */
+ * the row's text). Without q a page stops the walk once it is full and
+ * the total is the table's record count, so a page costs its offset plus
+ * its size, not the table; devices also page by key (after=, the "next"
+ * of the previous page), which costs one seek. With q the whole table is
+ * read to count the matches. */
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,10 +24,14 @@ struct page {
 	unsigned offset, limit, total;
 	char q[128];
 	cJSON *items;
+	bool counted;       /* total came from the record count: stop early */
+	bool more;          /* a walk stopped with rows left */
+	uint8_t last[OTW_STORE_DEVKEY_LEN]; /* key of the last device listed */
 };
 
 static bool page_init(struct otw_req *r, struct page *pg)
 {
+	memset(pg, 0, sizeof(*pg));
 	pg->offset = otw_query_uint(r, "offset", 0, 0, UINT32_MAX);
 	pg->limit = otw_query_uint(r, "limit", 100, 1, LIMIT_MAX);
 	pg->total = 0;
@@ -40,6 +49,18 @@ static bool page_take(struct page *pg)
 	return pg->total++ >= pg->offset && pg->total <= pg->offset + pg->limit;
 }
 
+/* A walk callback returns this to stop: the page is full and the total
+ * is known without reading further. */
+#define PAGE_FULL 1
+static bool page_full(struct page *pg)
+{
+	if (pg->counted && pg->total >= pg->offset + pg->limit) {
+		pg->more = true;
+		return true;
+	}
+	return false;
+}
+
 static void page_reply(struct otw_req *r, struct page *pg, int rc)
 {
 	cJSON *o;
@@ -51,6 +72,12 @@ static void page_reply(struct otw_req *r, struct page *pg, int rc)
 	}
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "total", pg->total);
+	if (pg->counted && pg->more && cJSON_GetArraySize(pg->items) > 0) {
+		char hex[2 * OTW_STORE_DEVKEY_LEN + 1];
+		for (unsigned i = 0; i < OTW_STORE_DEVKEY_LEN; i++)
+			snprintf(hex + 2 * i, 3, "%02x", pg->last[i]);
+		cJSON_AddStringToObject(o, "next", hex);
+	}
 	cJSON_AddNumberToObject(o, "offset", pg->offset);
 	cJSON_AddNumberToObject(o, "limit", pg->limit);
 	cJSON_AddItemToObject(o, "items", pg->items);
@@ -103,8 +130,13 @@ static int dev_one(void *arg, const struct otw_store_device *d)
 	if (d->n_ips > 0)
 		otw_ip_str(&d->ips[0], ip, sizeof(ip));
 	f[0] = mac, f[1] = ip, f[2] = d->vendor, f[3] = d->model, f[4] = d->firmware;
-	if (!match(pg->q, f, 5) || !page_take(pg))
+	if (!match(pg->q, f, 5))
 		return 0;
+	if (page_full(pg))
+		return PAGE_FULL;
+	if (!page_take(pg))
+		return 0;
+	otw_store_device_key(d, pg->last);
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "mac", mac);
 	cJSON_AddNumberToObject(o, "vlan", d->vlan);
@@ -139,15 +171,86 @@ static int walk(struct otw_req *r, int (*fn)(struct otw_txn *, void *), void *ar
 	return rc;
 }
 
-static int dev_walk(struct otw_txn *t, void *a) { return otw_store_device_foreach(t, dev_one, a); }
+/* Walk one table for a page: with no filter, the total is the record
+ * count and the walk stops at the end of the page. */
+static int page_walk(struct otw_txn *t, struct page *pg, const char *table,
+		     int (*fn)(struct otw_txn *, void *), void *arg)
+{
+	size_t n;
+	int rc;
+
+	if (pg->q[0] != '\0' || otw_store_count(t, table, &n) != 0)
+		return fn(t, arg);
+	pg->counted = true;
+	rc = fn(t, arg);
+	pg->total = (unsigned)n;
+	return rc == PAGE_FULL ? 0 : rc;
+}
+
+struct dev_from {
+	struct page *pg;
+	bool from;                          /* after= given */
+	uint8_t key[OTW_STORE_DEVKEY_LEN];
+};
+
+/* after= cursor: skip the cursor's own record, then list as usual */
+static int dev_after_one(void *arg, const struct otw_store_device *d)
+{
+	struct dev_from *f = arg;
+	uint8_t k[OTW_STORE_DEVKEY_LEN];
+
+	otw_store_device_key(d, k);
+	if (memcmp(k, f->key, sizeof(k)) == 0)
+		return 0;
+	return dev_one(f->pg, d);
+}
+
+static int dev_fn(struct otw_txn *t, void *a)
+{
+	struct dev_from *f = a;
+
+	if (f->from)
+		return otw_store_device_foreach_from(t, f->key, dev_after_one, f);
+	return otw_store_device_foreach(t, dev_one, f->pg);
+}
+
+static int dev_walk(struct otw_txn *t, void *a)
+{
+	struct dev_from *f = a;
+
+	return page_walk(t, f->pg, "device", dev_fn, f);
+}
+
+static bool parse_cursor(const char *hex, uint8_t key[OTW_STORE_DEVKEY_LEN])
+{
+	if (strlen(hex) != 2 * OTW_STORE_DEVKEY_LEN)
+		return false;
+	for (unsigned i = 0; i < OTW_STORE_DEVKEY_LEN; i++) {
+		unsigned v;
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1 || !isxdigit((unsigned char)hex[2 * i]) ||
+		    !isxdigit((unsigned char)hex[2 * i + 1]))
+			return false;
+		key[i] = (uint8_t)v;
+	}
+	return true;
+}
 
 static void devices_get(struct otw_req *r)
 {
 	struct page pg;
+	struct dev_from f = { .pg = &pg, .from = false };
+	char after[2 * OTW_STORE_DEVKEY_LEN + 2];
 
 	if (!page_init(r, &pg))
 		return;
-	page_reply(r, &pg, walk(r, dev_walk, &pg));
+	if (!otw_query_str(r, "after", after, sizeof(after)) ||
+	    (after[0] != '\0' && (pg.q[0] != '\0' || !parse_cursor(after, f.key)))) {
+		cJSON_Delete(pg.items);
+		otw_reply_error(r, 400, "after must be the \"next\" of a previous page (no q)");
+		return;
+	}
+	f.from = after[0] != '\0';
+	page_reply(r, &pg, walk(r, dev_walk, &f));
 }
 
 static int conn_one(void *arg, const struct otw_store_conn *c)
@@ -160,7 +263,11 @@ static int conn_one(void *arg, const struct otw_store_conn *c)
 	otw_ip_str(&c->src_ip, s, sizeof(s));
 	otw_ip_str(&c->dst_ip, d, sizeof(d));
 	f[0] = s, f[1] = d, f[2] = otw_app_name(c->app);
-	if (!match(pg->q, f, 3) || !page_take(pg))
+	if (!match(pg->q, f, 3))
+		return 0;
+	if (page_full(pg))
+		return PAGE_FULL;
+	if (!page_take(pg))
 		return 0;
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "l4", c->l4);
@@ -178,7 +285,8 @@ static int conn_one(void *arg, const struct otw_store_conn *c)
 	return 0;
 }
 
-static int conn_walk(struct otw_txn *t, void *a) { return otw_store_conn_foreach(t, conn_one, a); }
+static int conn_fn(struct otw_txn *t, void *a) { return otw_store_conn_foreach(t, conn_one, a); }
+static int conn_walk(struct otw_txn *t, void *a) { return page_walk(t, a, "conn", conn_fn, a); }
 
 static void connections_get(struct otw_req *r)
 {
@@ -200,7 +308,11 @@ static int op_one(void *arg, const struct otw_store_op *op)
 	otw_ip_str(&op->src_ip, s, sizeof(s));
 	otw_ip_str(&op->dst_ip, d, sizeof(d));
 	f[0] = s, f[1] = d, f[2] = otw_app_name(op->app), f[3] = name, f[4] = cat;
-	if (!match(pg->q, f, 5) || !page_take(pg))
+	if (!match(pg->q, f, 5))
+		return 0;
+	if (page_full(pg))
+		return PAGE_FULL;
+	if (!page_take(pg))
 		return 0;
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "app", otw_app_name(op->app));
@@ -224,7 +336,8 @@ static int op_one(void *arg, const struct otw_store_op *op)
 	return 0;
 }
 
-static int op_walk(struct otw_txn *t, void *a) { return otw_store_op_foreach(t, op_one, a); }
+static int op_fn(struct otw_txn *t, void *a) { return otw_store_op_foreach(t, op_one, a); }
+static int op_walk(struct otw_txn *t, void *a) { return page_walk(t, a, "op", op_fn, a); }
 
 static void operations_get(struct otw_req *r)
 {

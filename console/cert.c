@@ -159,3 +159,55 @@ out:
 	X509_free(leaf);
 	return rc;
 }
+
+int otw_cert_verify_chain(const char *cert_path, const char *ca_path, char *err,
+			  size_t errlen)
+{
+	FILE *fc = fopen(cert_path, "r");
+	X509 *leaf = NULL, *x;
+	STACK_OF(X509) *chain = sk_X509_new_null();
+	X509_STORE *store = X509_STORE_new();
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	int rc = OTW_ECRYPTO;
+
+	err[0] = '\0';
+	if (fc == NULL) {
+		snprintf(err, errlen, "cannot read %s", cert_path);
+		goto out;
+	}
+	if (chain == NULL || store == NULL || ctx == NULL)
+		goto out;
+	if ((leaf = PEM_read_X509(fc, NULL, NULL, NULL)) == NULL) {
+		snprintf(err, errlen, "%s holds no PEM certificate", cert_path);
+		goto out;
+	}
+	while ((x = PEM_read_X509(fc, NULL, NULL, NULL)) != NULL)
+		if (!sk_X509_push(chain, x)) {
+			X509_free(x);
+			goto out;
+		}
+	if (ca_path != NULL ? X509_STORE_load_file(store, ca_path) != 1
+			    : X509_STORE_set_default_paths(store) != 1) {
+		snprintf(err, errlen, "cannot load the CA certificates from %s",
+			 ca_path ? ca_path : "the system store");
+		goto out;
+	}
+	if (X509_STORE_CTX_init(ctx, store, leaf, chain) != 1)
+		goto out;
+	if (X509_verify_cert(ctx) != 1) {
+		int e = X509_STORE_CTX_get_error(ctx);
+		snprintf(err, errlen, "certificate chain does not verify%s%s (depth %d): %s",
+			 ca_path ? " against " : "", ca_path ? ca_path : "",
+			 X509_STORE_CTX_get_error_depth(ctx), X509_verify_cert_error_string(e));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fc != NULL)
+		fclose(fc);
+	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(store);
+	sk_X509_pop_free(chain, X509_free);
+	X509_free(leaf);
+	return rc;
+}

@@ -17,4 +17,11 @@ int otw_cert_selfsigned(const char *pem_path, const char *cn, unsigned days);
 int otw_cert_import(const char *cert_path, const char *key_path,
 		    const char *out_pem, char *err, size_t errlen);
 
+/* Check that cert_path (leaf, then intermediates) chains to a CA in
+ * ca_path (PEM bundle; NULL: the system store) and that every certificate
+ * on the path is valid now. 0, or OTW_ECRYPTO with OpenSSL's reason and
+ * the failing depth in err. */
+int otw_cert_verify_chain(const char *cert_path, const char *ca_path,
+			  char *err, size_t errlen);
+
 #endif

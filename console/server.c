@@ -16,6 +16,8 @@
 #include "http.h"
 #include "otw_err.h"
 #include "otw_time.h"
+#include "token.h"
+#include "ws.h"
 
 #ifndef OTW_WWW_DIR
 #define OTW_WWW_DIR "/usr/local/share/otwatch/www"
@@ -49,6 +51,7 @@ static const char *reason(int status)
 	case 411: return "Length Required";
 	case 413: return "Payload Too Large";
 	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
 	case 423: return "Locked";
 	case 500: return "Internal Server Error";
 	default: return "Status";
@@ -91,6 +94,44 @@ void otw_reply_error(struct otw_req *r, int status, const char *msg)
 	otw_reply_json(r, status, o);
 }
 
+bool otw_txn_done(struct otw_req *r, struct otw_txn *txn, int rc,
+		  const char *notfound)
+{
+	if (rc != 0) {
+		otw_store_txn_abort(txn);
+		if (rc == OTW_ENOTFOUND && notfound != NULL)
+			otw_reply_error(r, 404, notfound);
+		else
+			otw_reply_error(r, 500, otw_strerror(rc));
+		return false;
+	}
+	if ((rc = otw_store_txn_commit(txn)) != 0) {
+		otw_reply_error(r, 500, otw_strerror(rc));
+		return false;
+	}
+	return true;
+}
+
+void otw_reply_items(struct otw_req *r, int (*fn)(struct otw_txn *, cJSON *))
+{
+	cJSON *arr = cJSON_CreateArray(), *o;
+	struct otw_txn *txn;
+	int rc;
+
+	if ((rc = otw_store_txn_begin(r->c->st, false, &txn)) == 0) {
+		rc = fn(txn, arr);
+		otw_store_txn_abort(txn);
+	}
+	if (rc != 0) {
+		cJSON_Delete(arr);
+		otw_reply_error(r, 500, otw_strerror(rc));
+		return;
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddItemToObject(o, "items", arr);
+	otw_reply_json(r, 200, o);
+}
+
 bool otw_query_str(const struct otw_req *r, const char *name, char *buf,
 		   size_t len)
 {
@@ -123,28 +164,60 @@ unsigned otw_query_uint(const struct otw_req *r, const char *name,
 	return v > max ? max : (unsigned)v;
 }
 
-void otw_audit(const struct otw_req *r, const char *action, const char *object)
-{
-	fprintf(stderr, "otw-console level=notice event=audit user=%s action=%s object=\"%s\" remote=%s\n",
-		r->has_sess ? r->sess.user : "-", action, object ? object : "",
-		r->ri->remote_addr);
-}
+/* One line per API module; the OpenAPI document is built from these. */
+const struct otw_route *const otw_route_tables[] = {
+	otw_routes_auth,
+	otw_routes_token,
+	otw_routes_audit,
+	otw_routes_inv,
+	otw_routes_alert,
+	otw_routes_map,
+	otw_routes_setup,
+	otw_routes_activation,
+	otw_routes_openapi,
+	NULL,
+};
 
-static const struct otw_route *const tables[] = { otw_routes_auth, otw_routes_inv,
-						   otw_routes_alert, NULL };
-
+/* Route paths are literal, or end with '/' (a prefix), or hold "{name}"
+ * segments: one matches one non-empty segment, the last one also whatever
+ * follows. *rest is where the first parameter (or the prefix's tail)
+ * starts in path. */
 static bool path_match(const struct otw_route *rt, const char *path, const char **rest)
 {
-	size_t n = strlen(rt->path);
+	const char *p = rt->path, *q = path;
 
-	if (rt->path[n - 1] == '/') {
-		if (strncmp(path, rt->path, n) != 0 || path[n] == '\0')
+	*rest = NULL;
+	for (;;) {
+		if (*p == '{') {
+			const char *end = strchr(p, '}');
+			size_t seg = strcspn(q, "/");
+			if (end == NULL || seg == 0)
+				return false;
+			if (*rest == NULL)
+				*rest = q;
+			if (end[1] == '\0')
+				return true;
+			p = end + 1;
+			q += seg;
+			continue;
+		}
+		if (*p == '\0') {
+			if (*rest == NULL)
+				*rest = "";
+			return *q == '\0';
+		}
+		if (*p == '/' && p[1] == '\0') { /* prefix route */
+			if (*q != '/' || q[1] == '\0')
+				return false;
+			if (*rest == NULL)
+				*rest = q + 1;
+			return true;
+		}
+		if (*p != *q)
 			return false;
-		*rest = path + n;
-		return true;
+		p++;
+		q++;
 	}
-	*rest = "";
-	return strcmp(path, rt->path) == 0;
 }
 
 static bool state_changing(const char *m)
@@ -183,6 +256,13 @@ static bool read_body(struct otw_req *r)
 		got += (size_t)n;
 	}
 	buf[got] = '\0';
+	/* a \u0000 would cut a C string short after parsing ("a\u0000b"
+	 * read as "a"): no field of this API needs one */
+	if (got == (size_t)len && (strstr(buf, "\\u0000") || strstr(buf, "\\U0000"))) {
+		free(buf);
+		otw_reply_error(r, 400, "NUL characters (\\u0000) are not accepted");
+		return false;
+	}
 	if (got != (size_t)len || (r->body = cJSON_ParseWithLength(buf, got)) == NULL ||
 	    !cJSON_IsObject(r->body)) {
 		free(buf);
@@ -195,15 +275,39 @@ static bool read_body(struct otw_req *r)
 	return true;
 }
 
-static void find_session(struct otw_req *r)
+/* "Authorization: Bearer otw_..." (automation) before the cookie. false
+ * when a token was sent but is not valid: the request is refused rather
+ * than served as anonymous. */
+static bool find_session(struct otw_req *r)
 {
+	const char *authz = mg_get_header(r->conn, "Authorization");
 	const char *cookie = mg_get_header(r->conn, "Cookie");
 	char sid[OTW_SESS_ID_HEX + 2];
 
+	if (authz != NULL) {
+		struct otw_token t;
+		struct otw_txn *txn;
+		int rc;
+
+		if (strncasecmp(authz, "Bearer ", 7) != 0)
+			return false;
+		if ((rc = otw_store_txn_begin(r->c->st, false, &txn)) != 0)
+			return false;
+		rc = otw_token_find(txn, authz + 7, &t);
+		otw_store_txn_abort(txn);
+		if (rc != 0)
+			return false;
+		memset(&r->sess, 0, sizeof(r->sess));
+		snprintf(r->sess.user, sizeof(r->sess.user), "token:%s", t.name);
+		r->sess.role = t.role;
+		r->has_sess = r->via_token = true;
+		return true;
+	}
 	if (cookie == NULL || mg_get_cookie(cookie, "otw_sid", sid, sizeof(sid)) !=
 				      OTW_SESS_ID_HEX)
-		return;
+		return true;
 	r->has_sess = otw_sess_get(r->c->sess, sid, otw_now_ns(), &r->sess);
+	return true;
 }
 
 static int api_handler(struct mg_connection *conn, void *cbdata)
@@ -213,8 +317,8 @@ static int api_handler(struct mg_connection *conn, void *cbdata)
 	bool path_known = false;
 
 	r.ri = mg_get_request_info(conn);
-	for (unsigned t = 0; tables[t] != NULL && rt == NULL; t++) {
-		for (const struct otw_route *x = tables[t]; x->fn != NULL; x++) {
+	for (unsigned t = 0; otw_route_tables[t] != NULL && rt == NULL; t++) {
+		for (const struct otw_route *x = otw_route_tables[t]; x->fn != NULL; x++) {
 			const char *rest;
 			if (!path_match(x, r.ri->local_uri, &rest))
 				continue;
@@ -231,7 +335,10 @@ static int api_handler(struct mg_connection *conn, void *cbdata)
 				path_known ? "method not allowed here" : "no such endpoint");
 		return 1;
 	}
-	find_session(&r);
+	if (!find_session(&r)) {
+		otw_reply_error(&r, 401, "unknown or revoked API token");
+		return 1;
+	}
 	if (rt->role != 0) {
 		if (!r.has_sess) {
 			otw_reply_error(&r, 401, "sign in first");
@@ -241,7 +348,7 @@ static int api_handler(struct mg_connection *conn, void *cbdata)
 			otw_reply_error(&r, 403, "your role may not do this");
 			return 1;
 		}
-		if (state_changing(r.ri->request_method)) {
+		if (state_changing(r.ri->request_method) && !r.via_token) {
 			const char *tok = mg_get_header(conn, "X-CSRF-Token");
 			if (tok == NULL || strcmp(tok, r.sess.csrf) != 0) {
 				otw_reply_error(&r, 403, "missing or wrong X-CSRF-Token");
@@ -331,6 +438,7 @@ int otw_console_start(const struct otw_console_conf *conf,
 	c->lock_failures = 5;
 	c->lock_ns = 15ull * 60 * 1000000000;
 	snprintf(c->www, sizeof(c->www), "%s", conf->www ? conf->www : OTW_WWW_DIR);
+	snprintf(c->evidence, sizeof(c->evidence), "%s/evidence", conf->db);
 	if ((rc = otw_store_open(conf->db, 0, 0, &c->st)) != 0) {
 		snprintf(err, errlen, "cannot open the store %s: %s", conf->db,
 			 otw_strerror(rc));
@@ -373,6 +481,11 @@ int otw_console_start(const struct otw_console_conf *conf,
 		goto fail;
 	}
 	mg_set_request_handler(c->ctx, "/api/", api_handler, c);
+	if ((rc = otw_ws_start(c, &c->ws)) != 0) {
+		snprintf(err, errlen, "cannot start the WebSocket pusher: %s", otw_strerror(rc));
+		mg_stop(c->ctx);
+		goto fail;
+	}
 	*out = c;
 	return 0;
 fail:
@@ -386,7 +499,9 @@ void otw_console_stop(struct otw_console *c)
 {
 	if (c == NULL)
 		return;
+	otw_ws_stop(c->ws);
 	mg_stop(c->ctx);
+	otw_ws_free(c->ws);
 	otw_sess_destroy_table(c->sess);
 	otw_store_close(c->st);
 	free(c);

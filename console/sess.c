@@ -75,8 +75,8 @@ int otw_sess_new(struct otw_sesstab *t, const char *user, uint8_t role,
 	return rc;
 }
 
-bool otw_sess_get(struct otw_sesstab *t, const char *id, uint64_t now_ns,
-		  struct otw_sess *out)
+static bool lookup(struct otw_sesstab *t, const char *id, uint64_t now_ns,
+		   struct otw_sess *out, bool touch)
 {
 	bool found = false;
 
@@ -91,13 +91,26 @@ bool otw_sess_get(struct otw_sesstab *t, const char *id, uint64_t now_ns,
 			s->id[0] = '\0';
 			break;
 		}
-		s->used_ns = now_ns;
-		*out = *s;
+		if (touch)
+			s->used_ns = now_ns;
+		if (out != NULL)
+			*out = *s;
 		found = true;
 		break;
 	}
 	pthread_mutex_unlock(&t->mu);
 	return found;
+}
+
+bool otw_sess_get(struct otw_sesstab *t, const char *id, uint64_t now_ns,
+		  struct otw_sess *out)
+{
+	return lookup(t, id, now_ns, out, true);
+}
+
+bool otw_sess_live(struct otw_sesstab *t, const char *id, uint64_t now_ns)
+{
+	return lookup(t, id, now_ns, NULL, false);
 }
 
 void otw_sess_drop(struct otw_sesstab *t, const char *id)

@@ -36,6 +36,9 @@ int otw_sess_new(struct otw_sesstab *t, const char *user, uint8_t role,
  * unknown or expired (then it is removed). */
 bool otw_sess_get(struct otw_sesstab *t, const char *id, uint64_t now_ns,
 		  struct otw_sess *out);
+/* true while id is a live session; does not count as activity (a
+ * WebSocket left open must not keep a session alive). */
+bool otw_sess_live(struct otw_sesstab *t, const char *id, uint64_t now_ns);
 void otw_sess_drop(struct otw_sesstab *t, const char *id);
 /* Drop every session of user (deleted, role changed, password reset). */
 void otw_sess_drop_user(struct otw_sesstab *t, const char *user);

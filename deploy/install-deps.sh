@@ -5,7 +5,8 @@ set -euo pipefail
 pkgs=(meson ninja-build pkg-config gcc clang libfuzzer-14-dev libclang-rt-14-dev
       libdpdk-dev dpdk liburcu-dev liblmdb-dev lmdb-utils libnng-dev libssl-dev
       libcjson-dev libcivetweb-dev civetweb libpcap-dev libcmocka-dev
-      tshark libndpi-bin python3 iproute2 procps ieee-data chromium)
+      tshark libndpi-bin python3 python3-cryptography iproute2 procps ieee-data chromium
+      wrk)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

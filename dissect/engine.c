@@ -190,7 +190,11 @@ static void dev_seen(struct otw_engine *e, const uint8_t mac[6], uint16_t vlan,
 	uint32_t h, i, victim = UINT32_MAX;
 	struct dev_ent *d;
 
-	if (!mac_is_unicast(mac))
+	static const uint8_t zero[6];
+
+	/* a zero MAC is no MAC (cooked/raw-IP captures): the IP still names
+	 * a sender, which the inventory keys by IP */
+	if (!mac_is_unicast(mac) && (ip == NULL || memcmp(mac, zero, 6) != 0))
 		return;
 	memset(&key, 0, sizeof(key));
 	memcpy(key.mac, mac, 6);

@@ -30,7 +30,8 @@ struct iso_state {
 		struct {    /* MMS: last confirmed request, to key errors */
 			uint8_t invoke[4]; /* invokeID, big-endian */
 			uint8_t service;
-			uint8_t pad[7];
+			uint8_t gnl_domains; /* it is a getNameList of domains */
+			uint8_t pad[6];
 		} mms;
 	} u;
 };

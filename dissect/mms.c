@@ -17,7 +17,10 @@
 #define MMSF_CONCLUDE 0x201
 #define MMSF_CANCEL 0x202
 #define MMSF_REJECT 0x203
+#define MMS_SVC_GET_NAME_LIST 1
 #define MMS_SVC_IDENTIFY 2
+#define MMS_SVC_READ 4
+#define MMS_SVC_WRITE 5
 
 struct opname {
 	const char *name;
@@ -137,6 +140,7 @@ const char *otw_iso_mms_name(unsigned func, const char **cat)
 
 static void remember(struct iso_state *st, uint32_t invoke, unsigned svc)
 {
+	st->u.mms.gnl_domains = 0;
 	st->u.mms.invoke[0] = (uint8_t)(invoke >> 24);
 	st->u.mms.invoke[1] = (uint8_t)(invoke >> 16);
 	st->u.mms.invoke[2] = (uint8_t)(invoke >> 8);
@@ -182,6 +186,85 @@ static void identify_response(const struct otw_dctx *x, struct otw_cur v)
 	}
 }
 
+#define MMS_DOMAINS_MAX 16 /* domain facts per PDU */
+
+/* A domain (logical device) name, as a fact of the server. */
+static void domain_fact(const struct otw_dctx *x, const struct otw_ber *id)
+{
+	uint8_t s[OTW_ATTR_VAL_MAX];
+	size_t n = otw_cur_left(&id->v);
+
+	if (id->id != 0x1a || n == 0) /* Identifier: VisibleString */
+		return;
+	if (n > sizeof(s))
+		n = sizeof(s);
+	if (otw_cur_bytes(&(struct otw_cur){ id->v.p, id->v.end }, s, n))
+		otw_iso_attr(x, !x->from_client, OTW_ATTR_DOMAIN, s, n);
+}
+
+/* VariableAccessSpecification (ISO 9506-2 §14.1): for listOfVariable [0],
+ * the domainId of each domain-specific [1] ObjectName. */
+static void access_domains(const struct otw_dctx *x, const struct otw_ber *vas)
+{
+	struct otw_cur l = vas->v;
+	struct otw_ber seq, name, obj, dom;
+	unsigned n = 0;
+
+	if (vas->id != 0xa0)
+		return;
+	while (n < MMS_DOMAINS_MAX && otw_cur_left(&l) > 0 &&
+	       otw_ber_next(&l, &seq, true)) {
+		struct otw_cur e = seq.v, o;
+		if (seq.id != 0x30 || !otw_ber_next(&e, &name, true) ||
+		    name.id != 0xa0) /* variableSpecification: name [0] */
+			continue;
+		o = name.v;
+		if (!otw_ber_next(&o, &obj, true) || obj.id != 0xa1)
+			continue; /* vmd- or aa-specific: no domain */
+		o = obj.v;
+		if (otw_ber_next(&o, &dom, true)) {
+			domain_fact(x, &dom);
+			n++;
+		}
+	}
+}
+
+/* Domain names a confirmed request or response carries: Read [4] and
+ * Write [5] requests name the variables' domains, a getNameList [1]
+ * response of the domain class lists them (ListOfIdentifier [0]). svc is
+ * the service TLV. */
+static void service_domains(const struct otw_dctx *x, struct iso_state *st,
+			    const struct otw_ber *svc, bool request)
+{
+	struct otw_cur v = svc->v;
+	struct otw_ber f, g;
+
+	if (request && svc->num == MMS_SVC_GET_NAME_LIST) {
+		/* objectClass [0] { basicObjectClass [0] 9 = domain } */
+		uint32_t cls;
+		if (otw_ber_next(&v, &f, true) && f.id == 0xa0 &&
+		    otw_ber_next(&f.v, &g, true) && g.id == 0x80 &&
+		    otw_ber_uint(g.v, &cls) && cls == 9)
+			st->u.mms.gnl_domains = 1;
+	} else if (request && svc->num == MMS_SVC_READ) {
+		/* [specificationWithResult [0]], variableAccessSpecificatn [1] */
+		if (otw_ber_find(v, 0xa1, &f, true) &&
+		    otw_ber_next(&f.v, &g, true))
+			access_domains(x, &g);
+	} else if (request && svc->num == MMS_SVC_WRITE) {
+		if (otw_ber_next(&v, &f, true))
+			access_domains(x, &f);
+	} else if (!request && svc->num == MMS_SVC_GET_NAME_LIST &&
+		   st->u.mms.gnl_domains) {
+		unsigned n = 0;
+		if (!otw_ber_next(&v, &f, true) || f.id != 0xa0)
+			return;
+		while (n++ < MMS_DOMAINS_MAX && otw_cur_left(&f.v) > 0 &&
+		       otw_ber_next(&f.v, &g, true))
+			domain_fact(x, &g);
+	}
+}
+
 enum otw_verdict otw_iso_mms(struct otw_cur *pdu, struct otw_dctx *x,
 			     struct iso_state *st, bool partial)
 {
@@ -218,12 +301,17 @@ enum otw_verdict otw_iso_mms(struct otw_cur *pdu, struct otw_dctx *x,
 		if (t.num == 0) {
 			op.kind = OTW_OPK_REQUEST;
 			remember(st, invoke, op.func);
+			if (otw_ber_next(&t.v, &f, true))
+				service_domains(x, st, &f, true);
 		} else {
 			op.kind = OTW_OPK_RESPONSE;
 			server_role(x, st);
-			if (f.num == MMS_SVC_IDENTIFY &&
-			    otw_ber_next(&t.v, &f, t.cut))
+			if (!otw_ber_next(&t.v, &f, true))
+				break;
+			if (f.num == MMS_SVC_IDENTIFY)
 				identify_response(x, f.v);
+			else if (recall(st, invoke, &svc) && svc == f.num)
+				service_domains(x, st, &f, false);
 		}
 		break;
 	case 2: /* confirmed-ErrorPDU: invokeID [0], ..., serviceError */

@@ -22,6 +22,7 @@
 
 #include <nng/nng.h>
 #include <nng/protocol/pipeline0/push.h>
+#include <nng/protocol/reqrep0/rep.h>
 
 #include <rte_common.h>
 #include <rte_cycles.h>
@@ -40,6 +41,8 @@
 #include "otw_ev-t.h"
 #include "otw_evcodec.h"
 #include "otw_ipc-t.h"
+#include "otw_ipc.h"
+#include "otw_pktring.h"
 #include "otw_log.h"
 #include "otw_stats-t.h"
 
@@ -69,7 +72,11 @@ struct wk {
 	bool warned;      /* first send failure logged */
 	size_t ts_off;    /* timestamp dynfield (when ts_flag) */
 	uint64_t ts_flag;
+	struct otw_pktring *pring; /* recent frames, for alert evidence */
+	nng_socket evsock;         /* rep: otw-baseline asks for them */
+	bool evid;
 	uint8_t buf[OTW_EV_BATCH_BYTES];
+	uint8_t evbuf[OTW_PKTRING_PCAP_BYTES(OTW_PKTRING_MAX_PKTS)];
 };
 
 static volatile sig_atomic_t wk_stop;
@@ -322,6 +329,10 @@ static void wk_burst(struct wk *wk, struct rte_mbuf **mb, unsigned n)
 		}
 		multi += m->nb_segs > 1; /* only the first segment is read */
 		bytes += m->pkt_len;
+		if (wk->pring != NULL)
+			otw_pktring_push(wk->pring, ts,
+					 rte_pktmbuf_mtod(m, const uint8_t *),
+					 m->data_len, m->pkt_len);
 		otw_engine_packet(wk->eng, rte_pktmbuf_mtod(m, const uint8_t *),
 				  m->data_len, m->pkt_len, ts);
 	}
@@ -340,6 +351,51 @@ static void wk_publish(struct wk *wk)
 	OTW_STAT_SET(wk->st->malformed, es.malformed);
 	OTW_STAT_SET(wk->st->flows_active, es.flows_active);
 	OTW_STAT_SET(wk->st->heartbeat_ns, otw_clock_ns(CLOCK_REALTIME));
+}
+
+/* Answer otw-baseline's evidence requests (a selection -> a pcap). Never
+ * blocks: an answer that cannot be sent now is dropped (the baseline
+ * times out and writes what other workers gave). */
+static void wk_evid_serve(struct wk *wk)
+{
+	for (int i = 0; wk->evid && i < 16; i++) {
+		struct otw_pktring_sel sel;
+		void *msg;
+		size_t len, out = 24;
+		if (nng_recv(wk->evsock, &msg, &len,
+			     NNG_FLAG_ALLOC | NNG_FLAG_NONBLOCK) != 0)
+			return;
+		if (!otw_pktring_sel_decode(msg, len, &sel) ||
+		    otw_pktring_extract(wk->pring, &sel, wk->evbuf,
+					sizeof(wk->evbuf), &out) < 0)
+			out = 0; /* an empty answer: "nothing here" */
+		nng_free(msg, len);
+		(void)nng_send(wk->evsock, wk->evbuf, out, NNG_FLAG_NONBLOCK);
+	}
+}
+
+static void wk_evid_open(struct wk *wk)
+{
+	char url[512];
+	int rc;
+
+	if (!otw_ipc_evid_url(wk->o.url, wk->o.id, url, sizeof(url)))
+		return;
+	if ((rc = otw_pktring_create(0, &wk->pring)) != 0) {
+		otw_log(LOG_WARNING, "event=evidence_off err=\"%s\"", otw_strerror(rc));
+		return;
+	}
+	if ((rc = nng_rep0_open(&wk->evsock)) != 0 ||
+	    (rc = nng_listen(wk->evsock, url, NULL, 0)) != 0) {
+		otw_log(LOG_WARNING, "event=evidence_off url=%s err=\"%s\"", url,
+			nng_strerror(rc));
+		if (nng_socket_id(wk->evsock) > 0)
+			nng_close(wk->evsock);
+		otw_pktring_destroy(wk->pring);
+		wk->pring = NULL;
+		return;
+	}
+	wk->evid = true;
 }
 
 static void wk_loop(struct wk *wk)
@@ -367,6 +423,7 @@ static void wk_loop(struct wk *wk)
 			next_tick = now + tick;
 			otw_engine_tick(wk->eng);
 			wk_publish(wk);
+			wk_evid_serve(wk);
 		}
 	}
 	/* capture stops first: whatever it enqueued is still ours */
@@ -414,6 +471,7 @@ int main(int argc, char **argv)
 	}
 	if (wk_nng_open(&wk) != 0)
 		goto out_engine;
+	wk_evid_open(&wk);
 	memset(wk.st, 0, sizeof(*wk.st));
 	OTW_STAT_SET(wk.st->epoch_ns, wk.epoch);
 	OTW_STAT_SET(wk.st->pid, (int32_t)getpid());
@@ -425,8 +483,12 @@ int main(int argc, char **argv)
 	wk.final = true; /* the last batches may wait (SENDTIMEO) */
 	otw_engine_flush(wk.eng, true);
 	wk_publish(&wk);
-	/* NNG has no flush: give queued messages time to reach the peer */
-	otw_sleep_ns((uint64_t)wk.o.linger_ms * 1000000u);
+	/* NNG has no flush: give queued messages time to reach the peer, and
+	 * the baseline time to ask for the evidence of the last alerts */
+	for (unsigned ms = 0; ms < wk.o.linger_ms; ms += 10) {
+		wk_evid_serve(&wk);
+		otw_sleep_ns(10000000u);
+	}
 	otw_log(LOG_INFO,
 		"event=worker_totals worker=%u packets=%" PRIu64 " bytes=%" PRIu64
 		" malformed=%" PRIu64 " multiseg=%" PRIu64 " events=%" PRIu64
@@ -437,6 +499,9 @@ int main(int argc, char **argv)
 	OTW_STAT_SET(wk.st->state, OTW_PROC_EXITED);
 	rc = 0;
 	nng_close(wk.sock);
+	if (wk.evid)
+		nng_close(wk.evsock);
+	otw_pktring_destroy(wk.pring);
 out_engine:
 	otw_engine_destroy(wk.eng);
 out_eal:

@@ -140,3 +140,13 @@ int otw_store_device_foreach(struct otw_txn *txn, otw_store_device_fn fn,
 
 	return otw_store_raw_foreach(txn, OTW_DB_DEVICE, walk_one, &w);
 }
+
+int otw_store_device_foreach_from(struct otw_txn *txn,
+				  const uint8_t key[OTW_STORE_DEVKEY_LEN],
+				  otw_store_device_fn fn, void *arg)
+{
+	struct walk w = { fn, arg };
+
+	return otw_store_raw_foreach_from(txn, OTW_DB_DEVICE, key,
+					  OTW_STORE_DEVKEY_LEN, walk_one, &w);
+}

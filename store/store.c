@@ -181,17 +181,20 @@ int otw_store_raw_get(struct otw_txn *txn, enum otw_db db, const void *key,
 	return 0;
 }
 
-static int raw_walk(struct otw_txn *txn, enum otw_db db, bool rev,
-		    otw_store_raw_fn fn, void *arg)
+/* Walk db from the cursor position `first` (start: its key, for
+ * MDB_SET_RANGE), stepping with `step`. */
+static int raw_walk(struct otw_txn *txn, enum otw_db db, MDB_cursor_op first,
+		    MDB_cursor_op step, MDB_val *start, otw_store_raw_fn fn,
+		    void *arg)
 {
 	MDB_cursor *cur;
-	MDB_val k, v;
+	MDB_val k = start ? *start : (MDB_val){ 0, NULL }, v;
 	int rc;
 
 	if (mdb_cursor_open(txn->txn, txn->st->dbi[db], &cur) != 0)
 		return OTW_ESTORE;
-	for (rc = mdb_cursor_get(cur, &k, &v, rev ? MDB_LAST : MDB_FIRST);
-	     rc == 0; rc = mdb_cursor_get(cur, &k, &v, rev ? MDB_PREV : MDB_NEXT)) {
+	for (rc = mdb_cursor_get(cur, &k, &v, first); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, step)) {
 		int r = fn(arg, k.mv_data, k.mv_size, v.mv_data, v.mv_size);
 		if (r != 0) {
 			mdb_cursor_close(cur);
@@ -205,13 +208,22 @@ static int raw_walk(struct otw_txn *txn, enum otw_db db, bool rev,
 int otw_store_raw_foreach(struct otw_txn *txn, enum otw_db db,
 			  otw_store_raw_fn fn, void *arg)
 {
-	return raw_walk(txn, db, false, fn, arg);
+	return raw_walk(txn, db, MDB_FIRST, MDB_NEXT, NULL, fn, arg);
 }
 
 int otw_store_raw_foreach_rev(struct otw_txn *txn, enum otw_db db,
 			      otw_store_raw_fn fn, void *arg)
 {
-	return raw_walk(txn, db, true, fn, arg);
+	return raw_walk(txn, db, MDB_LAST, MDB_PREV, NULL, fn, arg);
+}
+
+int otw_store_raw_foreach_from(struct otw_txn *txn, enum otw_db db,
+			       const void *key, size_t klen,
+			       otw_store_raw_fn fn, void *arg)
+{
+	MDB_val k = { klen, (void *)key };
+
+	return raw_walk(txn, db, MDB_SET_RANGE, MDB_NEXT, &k, fn, arg);
 }
 
 int otw_store_raw_del(struct otw_txn *txn, enum otw_db db, const void *key,

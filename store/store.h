@@ -167,6 +167,11 @@ int otw_store_device_get(struct otw_txn *txn,
 			 struct otw_store_device *out);
 int otw_store_device_foreach(struct otw_txn *txn, otw_store_device_fn fn,
 			     void *arg);
+/* The same walk from the first device whose key (otw_store_device_key)
+ * is >= key: one seek, so paging by key costs the page, not the offset. */
+int otw_store_device_foreach_from(struct otw_txn *txn,
+				  const uint8_t key[OTW_STORE_DEVKEY_LEN],
+				  otw_store_device_fn fn, void *arg);
 
 int otw_store_conn_put(struct otw_txn *txn, const struct otw_store_conn *c);
 /* key fields of *key (l4, ips, ports) select the record */

@@ -144,6 +144,10 @@ int otw_store_raw_foreach(struct otw_txn *txn, enum otw_db db,
 /* The same walk, last key first. */
 int otw_store_raw_foreach_rev(struct otw_txn *txn, enum otw_db db,
 			      otw_store_raw_fn fn, void *arg);
+/* The forward walk from the first key >= key (a seek, not a scan). */
+int otw_store_raw_foreach_from(struct otw_txn *txn, enum otw_db db,
+			       const void *key, size_t klen,
+			       otw_store_raw_fn fn, void *arg);
 /* Delete key; OTW_ENOTFOUND if absent, -EROFS in a read txn. */
 int otw_store_raw_del(struct otw_txn *txn, enum otw_db db, const void *key,
 		      size_t klen);

@@ -11,6 +11,12 @@ The DNP3 cold restart, S7 PLC STOP and BACnet reinitializeDevice steps must
 raise an operational alert, the IEC-104 command from a new master a policy
 one and a threat one (OTW-INDUSTROYER-2 of deploy/ioc/otwatch.rules),
 each from the attacker to the server the truth's "ops" name.
+Each truth step also lists the alerts otwatch raises for it (engine, exact
+title, app, source = the attacker's IP or, for L2 protocols and ARP, its
+MAC, destination): every one must be there (EtherNet/IP stop and tag write,
+OPC UA and MMS writes from a new client, a second GOOSE publisher, a
+PROFINET DCP Set, the ARP spoof of a PLC's address). Alerts from the
+attacker's MAC count as the attacker's for precision.
 usage: alert_check.py OTWATCH WORKDIR
 """
 import json, os, subprocess, sys
@@ -31,6 +37,7 @@ def main():
         print("alert: %-11s %-8s %-45s %s -> %s x%d" % (a["engine"], a["severity"], a["title"],
               a.get("src_ip", "-"), a.get("dst_ip", "-"), a["count"]))
     A = atk["attacker_ip"]
+    AM = atk["attacker_mac"]
     steps = {s["what"] for s in atk["steps"]}
     atk_ops = [m for m in truth["modbus"] if m["client"] == A]
 
@@ -80,10 +87,21 @@ def main():
                              has(lambda a, t=t, app=app, engine=engine:
                                  a["engine"] == engine and a.get("src_ip") == A
                                  and a.get("dst_ip") == t and a.get("app") == app)))
+    # the alerts each truth step names: engine, exact title, app, ends
+    for st in atk["steps"]:
+        for w in st.get("alerts", []):
+            expected.append((st["what"], "%s %r (%s) %s -> %s"
+                             % (w["engine"], w["title"], w["app"] or "-",
+                                w["src"], w["dst"]),
+                             has(lambda a, w=w: a["engine"] == w["engine"]
+                                 and a["title"] == w["title"]
+                                 and (a.get("app") or "") == w["app"]
+                                 and a.get("src_ip") == w["src"]
+                                 and a.get("dst_ip") == w["dst"])))
     learn_end = atk["start_us"]
     late = {(m["client"], m["server"]) for m in truth["modbus"] + other_ops if m["client"] != A
             for f in m["functions"] if f["first_us"] >= learn_end}
-    false_pos = [a for a in alerts if A not in (a.get("src_ip"), a.get("dst_ip"))
+    false_pos = [a for a in alerts if not {A, AM} & {a.get("src_ip"), a.get("dst_ip")}
                  and not ((a.get("src_ip"), a.get("dst_ip")) in late
                           and a["title"] in ("New function code", "First write by this client"))]
     found = sum(1 for e in expected if e[2])
@@ -94,8 +112,10 @@ def main():
     recall = found / len(expected) if expected else 0
     precision = (len(alerts) - len(false_pos)) / len(alerts) if alerts else 0
     print("alerts: %d; recall %.2f (%d/%d expected); precision %.2f; "
-          "not detectable from events today: arp_sweep (ARP targets are not in events)"
-          % (len(alerts), recall, found, len(expected), precision))
+          "steps without an alert: %s"
+          % (len(alerts), recall, found, len(expected), precision,
+             ", ".join(st["what"] for st in atk["steps"] if not st.get("alerts"))
+             or "none"))
     return 0 if recall == 1.0 and precision == 1.0 else 1
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@
 # .ops lines: app client server func requests responses exceptions, with
 # func in otwatch's encoding (docs/protocols/s7comm.md, mms.md; PLC control
 # folded to 0x28). .attrs lines: ip key value (identity facts tshark shows:
-# SZL 0x0011/0x001C, MMS identify).
+# SZL 0x0011/0x001C, MMS identify, MMS domain names).
 # tshark 4.0 has no S7comm-plus dissector: for those flows the ICSNPP
 # s7comm_plus.log next to the capture (an independent Zeek parser) is the
 # reference, when there is one.
@@ -100,9 +100,21 @@ PDUS = {"mms.confirmed_RequestPDU_element": "req",
         "mms.conclude_ResponsePDU": (0x201, 1),
         "mms.conclude_ErrorPDU_element": (0x201, 2)}
 
+gnl = set()  # (flow, invokeID) of getNameList requests of class domain
+
 def mms(pdu, cli, srv, from_cli, flow, src):
-    cur, inv = None, None
+    cur, inv, svc = None, None, None
     for k, v in walk(pdu):
+        # domain (logical device) names: domainId of the variables of a
+        # Read/Write request, identifiers of a getNameList response whose
+        # request asked for the domain class (basicObjectClass 9)
+        if svc == ("req", 1) and k == "mms.basicObjectClass" and v == "9":
+            gnl.add((flow, inv))
+        elif svc in (("req", 4), ("req", 5)) and k == "mms.domainId" and v:
+            attrs.add((srv, "domain", v.strip()))
+        elif svc == ("resp", 1) and (flow, inv) in gnl and \
+                k == "mms.Identifier" and v:
+            attrs.add((srv, "domain", v.strip()))
         if k in PDUS:
             p = PDUS[k]
             if isinstance(p, tuple):
@@ -119,10 +131,12 @@ def mms(pdu, cli, srv, from_cli, flow, src):
                 add("mms", cli, srv, pend.get((flow, inv), 0xff), 2)
                 cur = None
         elif k == "mms.confirmedServiceRequest" and cur == "req":
+            svc = ("req", int(v))
             pend[(flow, inv)] = int(v)
             add("mms", cli, srv, int(v), 0)
             cur = None
         elif k == "mms.confirmedServiceResponse" and cur == "resp":
+            svc = ("resp", int(v))
             add("mms", cli, srv, int(v), 1)
             cur = None
         elif k == "mms.unconfirmedService" and cur == "unc":

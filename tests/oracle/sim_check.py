@@ -16,14 +16,21 @@ figures). Thresholds: devices precision = recall = 1.0, because every
 simulated host ARPs and talks, so a missing host is a bug and an extra one
 (0.0.0.0, broadcast, a merged router subnet) is the regression this
 guards; types precision and recall >= 0.9: each role has its own
-observable evidence in the plant (Modbus/S7comm/BACnet server, DNP3
-outstation or IEC-104 controlled station, polling with writes, read-only
-polling, a sporadic full read, DHCP/DNS service, gateway, a host name), so
-at most one of the 15 typed hosts may be missed before this fails.
+observable evidence in the plant (Modbus/S7comm/BACnet/CIP server, DNP3
+outstation or IEC-104 controlled station, MMS server / GOOSE publisher,
+OPC UA server, LLDP bridge capability, polling with writes, read-only
+polling, polling five servers, a sporadic full read, DHCP/DNS service,
+gateway, a host name), so at most two of the 21 typed hosts may be missed
+before this fails (measured: none). Vendors: the first word must agree on
+every device; model (else the product code, the inventory's precedence)
+and firmware must equal the truth's wherever a protocol states them, and
+no device may report one the truth does not state.
 
-The other OT apps (DNP3, S7comm, IEC-104, BACnet) are checked like Modbus:
+The other OT apps (DNP3, S7comm, IEC-104, BACnet, EtherNet/IP, its
+implicit I/O, OPC UA, MMS) are checked like Modbus:
 requests per (app, client, server, unit, func) from the truth's "ops" list
-against `analyze --json`, and 0 malformed for each in the summary.
+against `analyze --json`, and 0 malformed for each in the summary (and
+for the L2/IT apps the plant emits: GOOSE, PROFINET, LLDP, SNMP).
 """
 import filecmp
 import json
@@ -42,8 +49,13 @@ def sim(exe, out, seed):
 TYPE_OF_ROLE = {"gateway": "router", "dhcp-server": "server",
                 "dns-server": "server", "plc": "plc", "hmi": "hmi",
                 "historian": "historian", "engineering": "engineering",
-                "rtu": "rtu", "scada": "scada"}
-APPS = ("dnp3", "s7comm", "iec104", "bacnet")
+                "rtu": "rtu", "scada": "scada", "io": "plc", "ied": "ied",
+                "switch": "switch"}
+APPS = ("dnp3", "s7comm", "iec104", "bacnet", "enip", "enip-io", "opcua",
+        "mms")
+# apps with no IP conversation in the truth ("ops" are per IP pair): the
+# capture must hold them, parsed without a malformed frame
+L2_APPS = ("goose", "profinet", "lldp", "snmp")
 BAD_IPS = {"0.0.0.0", "255.255.255.255", "::"}
 
 
@@ -92,11 +104,41 @@ def inventory_scores(exe, pcap, truth, errs, label):
     tr = correct / len(relevant) if relevant else 0.0
     vend = sum(1 for m in hit if got[m].get("vendor", "").split(" ")[0]
                .lower() == want[m]["vendor"].split(" ")[0].lower())
+    for m in sorted(hit):
+        if got[m].get("vendor", "").split(" ")[0].lower() != \
+                want[m]["vendor"].split(" ")[0].lower():
+            lines.append("%s: %s (%s) vendor %r, truth %r"
+                         % (label, m, want[m]["name"], got[m].get("vendor"),
+                            want[m]["vendor"]))
+    # model / firmware: the truth states them for devices whose protocol
+    # reports them (CIP identity, MMS identify, DCP); exact strings. The
+    # inventory's model is the stated model, else the product code
+    # (docs/inventory.md precedence)
+    ident = {}
+    for key in ("model", "firmware"):
+        def truth_of(m):
+            if key == "model":
+                return want[m].get("model", want[m].get("product_code"))
+            return want[m].get(key)
+        stated = [m for m in hit if truth_of(m) is not None]
+        ok = [m for m in stated if got[m].get(key) == truth_of(m)]
+        extra = [m for m in hit if truth_of(m) is None and got[m].get(key)]
+        for m in sorted(set(stated) - set(ok)):
+            errs.append("%s: %s (%s) %s %r, truth %r"
+                        % (label, m, want[m]["name"], key, got[m].get(key),
+                           truth_of(m)))
+        for m in extra:
+            errs.append("%s: %s (%s) reports %s %r the truth does not state"
+                        % (label, m, want[m]["name"], key, got[m][key]))
+        ident[key] = (len(ok), len(stated), len(extra))
     print("%s: devices precision %.3f recall %.3f (%d/%d found, %d listed);"
           " types precision %.3f recall %.3f (%d correct, %d typed, %d "
-          "truth); vendor first word agrees on %d/%d"
+          "truth); vendor first word agrees on %d/%d; model %d/%d, firmware "
+          "%d/%d (%d/%d unstated reported)"
           % (label, dp, dr, len(hit), len(want), len(local), tp, tr,
-             correct, typed, len(relevant), vend, len(hit)))
+             correct, typed, len(relevant), vend, len(hit),
+             ident["model"][0], ident["model"][1], ident["firmware"][0],
+             ident["firmware"][1], ident["model"][2], ident["firmware"][2]))
     for l in lines:
         print("note:", l)
     if dp < 1.0 or dr < 1.0:
@@ -105,6 +147,9 @@ def inventory_scores(exe, pcap, truth, errs, label):
     if tp < 0.9 or tr < 0.9:
         errs.append("%s: type precision/recall %.3f/%.3f below 0.9"
                     % (label, tp, tr))
+    if vend < len(hit):
+        errs.append("%s: vendor first word agrees on %d/%d devices"
+                    % (label, vend, len(hit)))
 
 
 def main():
@@ -136,6 +181,8 @@ def main():
     for app in APPS:
         if not any(c["app"] == app for c in truth.get("ops", [])):
             errs.append("truth has no %s conversation" % app)
+        if app == "enip-io":
+            continue  # cyclic I/O between controller and adapter only
         if not any(c["app"] == app and c["phase"] == "attack"
                    for c in truth.get("ops", [])):
             errs.append("truth has no attack-phase %s conversation" % app)
@@ -166,7 +213,7 @@ def main():
             errs.append("%s %s -> %s unit %d func %d: truth %s, otwatch %s"
                         % (k + (want_app.get(k), got_app.get(k))))
     if summary is not None:
-        for app in APPS:
+        for app in APPS + L2_APPS:
             st = summary.get("apps", {}).get(app)
             if st is None or st["malformed"]:
                 errs.append("%s: summary %s (want packets, 0 malformed)"

@@ -82,6 +82,51 @@ static const struct otw_alert *find(struct otw_det *d, const char *title, uint32
 	return hit;
 }
 
+/* A device event: mac's last byte m claims 10.0.0.ip (ARP when arp). */
+static struct otw_ev dev(uint8_t m, unsigned ip, bool arp, uint64_t ts)
+{
+	struct otw_ev e = { .kind = OTW_EV_DEVICE };
+	uint8_t mac[6] = { 0x00, 0x11, 0x22, 0x33, 0x44, m };
+	memcpy(e.u.dev.mac, mac, 6);
+	e.u.dev.ip = ip4(ip);
+	e.u.dev.has_ip = 1;
+	e.u.dev.learn = arp ? OTW_LEARN_ARP : OTW_LEARN_IP;
+	e.u.dev.ts_ns = ts;
+	return e;
+}
+
+/* Two MACs claiming one IP in ARP: an alert only while the owner is
+ * active, from the claimant's MAC to the IP, once (the owner's own claims
+ * are no conflict); IP-learned pairs (routers) never count. */
+static void arp_conflict(void **s)
+{
+	struct otw_det *d = mk();
+	uint32_t c;
+	const struct otw_alert *a;
+	(void)s;
+	feed(d, dev(0x11, 11, true, S(1)));   /* the PLC, learned */
+	feed(d, dev(0x12, 12, true, S(2)));
+	feed(d, dev(0x01, 11, false, S(3)));  /* router MAC, IP-learned */
+	feed(d, dev(0x11, 11, true, S(150))); /* learning over, owner alive */
+	assert_null(find(d, OTW_DET_T_ARP_CONFLICT, &c));
+	feed(d, dev(0x66, 11, true, S(160))); /* spoofed reply */
+	feed(d, dev(0x11, 11, true, S(165))); /* the owner again */
+	feed(d, dev(0x66, 11, true, S(170)));
+	a = find(d, OTW_DET_T_ARP_CONFLICT, &c);
+	assert_non_null(a);
+	assert_int_equal(c, 1);
+	assert_int_equal(a->count, 2);
+	assert_int_equal(a->engine, OTW_ENG_ANOMALY);
+	assert_int_equal(a->src.b[15], 0x66); /* claimant's MAC pseudo-address */
+	assert_int_equal(a->dst.b[15], 11);
+	/* .12's owner silent for > 300 s: a new MAC takes it over quietly */
+	feed(d, dev(0x77, 12, true, S(400)));
+	feed(d, dev(0x12, 12, true, S(401))); /* now the old one conflicts */
+	assert_int_equal(find(d, OTW_DET_T_ARP_CONFLICT, &c)->count, 2);
+	assert_int_equal(c, 2);
+	otw_det_destroy(d);
+}
+
 static void learn_normal(struct otw_det *d)
 {
 	feed(d, conn(21, 11, 502, S(1)));
@@ -339,6 +384,7 @@ int main(void)
 {
 	const struct CMUnitTest t[] = {
 		cmocka_unit_test(learned_traffic_is_quiet_deviations_alert),
+		cmocka_unit_test(arp_conflict),
 		cmocka_unit_test(scans_below_threshold_or_across_windows_are_quiet),
 		cmocka_unit_test(learning_ends_after_period_once_flat),
 		cmocka_unit_test(learning_scopes_and_operator_modes),

@@ -464,6 +464,66 @@ static void mms(void **s)
 	assert_string_equal(attr(OTW_ATTR_ROLE), "ied");
 }
 
+/* Domain facts: a getNameList of the domain class and its answer, a Read
+ * and a Write naming a domain-specific variable; a getNameList of named
+ * variables (class 0) and a vmd-specific Read are no domains. */
+static void mms_domains(void **s)
+{
+	static const uint8_t CR_MMS[] = { 3, 0, 0, 22, 17, 0xe0, 0, 0, 0, 1, 0,
+		0xc0, 1, 0x0a, 0xc1, 2, 0, 1, 0xc2, 2, 0, 1 };
+	static const uint8_t GNL[] = {
+		0xa0, 0x0e, 0x02, 0x01, 0x01, 0xa1, 0x09, 0xa0, 0x03, 0x80, 0x01, 0x09,
+		0xa1, 0x02, 0x80, 0x00 };
+	static const uint8_t GNL_RESP[] = {
+		0xa1, 0x17, 0x02, 0x01, 0x01, 0xa1, 0x12, 0xa0, 0x0d, 0x1a, 0x04, 0x4c,
+		0x44, 0x30, 0x41, 0x1a, 0x05, 0x50, 0x52, 0x4f, 0x54, 0x31, 0x81, 0x01,
+		0x00 };
+	static const uint8_t GNL_VARS[] = {
+		0xa0, 0x0e, 0x02, 0x01, 0x02, 0xa1, 0x09, 0xa0, 0x03, 0x80, 0x01, 0x00,
+		0xa1, 0x02, 0x80, 0x00 };
+	static const uint8_t GNL_VARS_RESP[] = {
+		0xa1, 0x10, 0x02, 0x01, 0x02, 0xa1, 0x0b, 0xa0, 0x06, 0x1a, 0x04, 0x4c,
+		0x4c, 0x4e, 0x30, 0x81, 0x01, 0x00 };
+	static const uint8_t READ_DOM[] = {
+		0xa0, 0x1b, 0x02, 0x01, 0x03, 0xa4, 0x16, 0xa1, 0x14, 0xa0, 0x12, 0x30,
+		0x10, 0xa0, 0x0e, 0xa1, 0x0c, 0x1a, 0x04, 0x4d, 0x45, 0x41, 0x53, 0x1a,
+		0x04, 0x4d, 0x4d, 0x58, 0x55 };
+	static const uint8_t WRITE_DOM[] = {
+		0xa0, 0x1d, 0x02, 0x01, 0x04, 0xa5, 0x18, 0xa0, 0x11, 0x30, 0x0f, 0xa0,
+		0x0d, 0xa1, 0x0b, 0x1a, 0x04, 0x43, 0x54, 0x52, 0x4c, 0x1a, 0x03, 0x58,
+		0x43, 0x42, 0xa0, 0x03, 0x83, 0x01, 0x00 };
+	static const uint8_t READ_VMD[] = {
+		0xa0, 0x11, 0x02, 0x01, 0x05, 0xa4, 0x0c, 0xa1, 0x0a, 0xa0, 0x08, 0x30,
+		0x06, 0xa0, 0x04, 0x80, 0x02, 0x6d, 0x75 };
+	const char *want[] = { "LD0A", "PROT1", "MEAS", "CTRL" };
+	uint8_t b[200];
+	unsigned n = 0;
+	(void)s;
+	seg(true, CR_MMS, sizeof(CR_MMS));
+	dt(true, b, osi_dt(b, GNL, sizeof(GNL)));
+	dt(false, b, osi_dt(b, GNL_RESP, sizeof(GNL_RESP)));
+	dt(true, b, osi_dt(b, GNL_VARS, sizeof(GNL_VARS)));
+	dt(false, b, osi_dt(b, GNL_VARS_RESP, sizeof(GNL_VARS_RESP)));
+	dt(true, b, osi_dt(b, READ_DOM, sizeof(READ_DOM)));
+	dt(true, b, osi_dt(b, WRITE_DOM, sizeof(WRITE_DOM)));
+	dt(true, b, osi_dt(b, READ_VMD, sizeof(READ_VMD)));
+	done();
+	for (unsigned i = 0; i < cap.n; i++) {
+		const struct otw_ev_attr *a = &cap.ev[i].u.attr;
+		if (cap.ev[i].kind != OTW_EV_ATTR || a->key != OTW_ATTR_DOMAIN)
+			continue;
+		assert_true(n < 4);
+		assert_int_equal(a->len, strlen(want[n]));
+		assert_memory_equal(a->val, want[n], a->len);
+		assert_true(a->has_ip); /* about the server */
+		assert_memory_equal(a->ip.b + 12,
+				    ((uint8_t[]){ SRV_IP >> 24, SRV_IP >> 16 & 255,
+						  SRV_IP >> 8 & 255, SRV_IP & 255 }), 4);
+		n++;
+	}
+	assert_int_equal(n, 4);
+}
+
 /* Every prefix of every PDU, and byte flips, on fresh flows: no crash, no
  * read past the end (ASan), and the engine survives. */
 static void truncations(void **s)
@@ -530,6 +590,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(s7_framing, setup, teardown),
 		cmocka_unit_test_setup_teardown(s7plus, setup, teardown),
 		cmocka_unit_test_setup_teardown(mms, setup, teardown),
+		cmocka_unit_test_setup_teardown(mms_domains, setup, teardown),
 		cmocka_unit_test_setup_teardown(truncations, setup, teardown),
 		cmocka_unit_test_setup_teardown(probe_rejects, setup, teardown),
 	};

@@ -363,11 +363,63 @@ static void ip_cap(void **state)
 
 	(void)state;
 	assert_int_equal(otw_inv_create(&inv), 0);
-	for (unsigned i = 0; i < OTW_STORE_DEV_IPS + 4; i++)
-		apply(inv, dev_ev(MAC_GW, ip4(10, 9, 0, (uint8_t)i), 0, T0));
+	/* addresses it answers ARP for are its own: capped, not routed */
+	for (unsigned i = 0; i < OTW_STORE_DEV_IPS + 4; i++) {
+		struct otw_ev ev = dev_ev(MAC_GW, ip4(10, 9, 0, (uint8_t)i), 0, T0);
+		ev.u.dev.learn = OTW_LEARN_ARP;
+		apply(inv, ev);
+	}
 	otw_inv_get_stats(inv, &s);
 	assert_int_equal(s.devices, 1);
 	assert_int_equal(s.ips_dropped, 4);
+	otw_inv_destroy(inv);
+}
+
+/* Captures without MACs (Linux cooked, raw IP) give zero MACs: the
+ * senders are still devices, keyed by IP; a group MAC never is. */
+static void zero_mac_keyed_by_ip(void **state)
+{
+	static const uint8_t zero[6], bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	struct otw_inv *inv;
+	struct otw_inv_stats s;
+	cJSON *a;
+	const cJSON *d;
+
+	(void)state;
+	assert_int_equal(otw_inv_create(&inv), 0);
+	apply(inv, dev_ev(zero, ip4(10, 7, 0, 1), 0, T0));
+	apply(inv, dev_ev(zero, ip4(10, 7, 0, 1), 0, T0 + 9));
+	apply(inv, dev_ev(bcast, ip4(10, 7, 0, 2), 0, T0));
+	apply(inv, dev_ev(zero, ip4(224, 0, 0, 1), 0, T0));
+	otw_inv_get_stats(inv, &s);
+	assert_int_equal(s.devices, 1);
+	a = json_lines(inv);
+	d = find_dev(a, NULL, "10.7.0.1");
+	assert_non_null(d);
+	assert_string_equal(jstr(d, "keyed"), "ip");
+	cJSON_Delete(a);
+	otw_inv_destroy(inv);
+}
+
+/* Many addresses on one MAC in one /24, none answered by ARP: not one host
+ * (a proxy-ARP/L3 device or rewritten MACs): one IP-keyed device each. */
+static void many_ips_one_net(void **state)
+{
+	struct otw_inv *inv;
+	struct otw_inv_stats s;
+
+	(void)state;
+	assert_int_equal(otw_inv_create(&inv), 0);
+	for (unsigned i = 1; i <= OTW_INV_ROUTER_IPS_1NET; i++)
+		apply(inv, dev_ev(MAC_GW, ip4(10, 9, 0, (uint8_t)i), 0, T0));
+	otw_inv_get_stats(inv, &s);
+	assert_int_equal(s.devices, 1); /* a multi-homed host is still one */
+	assert_int_equal(s.routers, 0);
+	apply(inv, dev_ev(MAC_GW, ip4(10, 9, 0, 99), 0, T0));
+	otw_inv_get_stats(inv, &s);
+	assert_int_equal(s.routers, 1);
+	assert_int_equal(s.devices, 1 + OTW_INV_ROUTER_IPS_1NET + 1);
+	assert_int_equal(s.ips_dropped, 0);
 	otw_inv_destroy(inv);
 }
 
@@ -911,6 +963,8 @@ int main(void)
 	const struct CMUnitTest t[] = {
 		cmocka_unit_test(merge_and_json),
 		cmocka_unit_test(ip_cap),
+		cmocka_unit_test(many_ips_one_net),
+		cmocka_unit_test(zero_mac_keyed_by_ip),
 		cmocka_unit_test(strings_escaped),
 		cmocka_unit_test(many_conns),
 		cmocka_unit_test(save_and_load),
