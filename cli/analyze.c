@@ -215,7 +215,10 @@ static void an_summary(FILE *out, const struct otw_engine_stats *st,
 			"{\"type\":\"summary\",\"packets\":%llu,\"bytes\":%llu,"
 			"\"malformed\":%llu,\"flows\":%llu,\"seconds\":%.6f,"
 			"\"non_ip\":%llu,\"fragments\":%llu,\"events\":%llu,"
-			"\"tcp_retrans\":%llu,\"tcp_gaps\":%llu,\"elapsed\":%.6f,\"apps\":{",
+			"\"tcp_retrans\":%llu,\"tcp_gaps\":%llu,\"elapsed\":%.6f,"
+			"\"reasm\":{\"pdus\":%llu,\"pool_full\":%llu,"
+			"\"cap_over\":%llu,\"gap_drops\":%llu,\"junk\":%llu},"
+			"\"apps\":{",
 			(unsigned long long)st->packets, (unsigned long long)st->bytes,
 			(unsigned long long)st->malformed,
 			(unsigned long long)st->flows_created, seconds,
@@ -223,7 +226,12 @@ static void an_summary(FILE *out, const struct otw_engine_stats *st,
 			(unsigned long long)st->fragments,
 			(unsigned long long)st->events,
 			(unsigned long long)st->tcp_retrans,
-			(unsigned long long)st->tcp_gaps, elapsed);
+			(unsigned long long)st->tcp_gaps, elapsed,
+			(unsigned long long)st->reasm_pdus,
+			(unsigned long long)st->reasm_pool_full,
+			(unsigned long long)st->reasm_cap_over,
+			(unsigned long long)st->reasm_gap_drops,
+			(unsigned long long)st->reasm_junk);
 		/* per protocol: packets dissected and how many were malformed */
 		for (unsigned a = 1, first = 1; a < OTW_APP__COUNT; a++) {
 			if (st->app_packets[a] == 0 && st->app_malformed[a] == 0)

@@ -11,10 +11,12 @@
  * IIN2 "no function code support", "object unknown", "parameter error"),
  * first object header's index range, Group 0 device attributes.
  *
- * A link frame cut by a TCP segment boundary is used as far as its complete
- * CRC blocks go (the first block alone holds the application and first
- * object headers); the rest is skipped in the next segment. Lost bytes or
- * garbage: resynchronise on the next 0x0564 with a good header CRC. */
+ * On TCP the engine frames the stream by the link header (dnp3_pdu_len)
+ * and reassembles frames cut by segment boundaries, so dissect sees one
+ * whole frame; a frame given cut (no buffer was free) is used as far as its
+ * complete CRC blocks go (the first block alone holds the application and
+ * first object headers). Lost bytes or garbage: resynchronise on the next
+ * 0x0564 with a good header CRC. */
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,16 +42,21 @@
 #define FC_AUTH_RESPONSE 0x83
 /* IIN2 (§4.2.2.7.2): no func code support, object unknown, parameter error */
 #define IIN2_ERRORS 0x07
+/* Op func namespaces beside the function codes (docs/protocols/dnp3.md):
+ * one op per object header of a request, unit = group << 8 | variation;
+ * one op per IIN flag set in a response. */
+#define FUNC_OBJ 0x100u
+#define FUNC_IIN 0x200u
+#define OBJ_MAX 32         /* object headers walked per fragment */
 
 /* Per-flow state (fits OTW_APP_STATE_BYTES). */
 struct dnp3_state {
-	uint16_t skip[2];    /* bytes of a cut link frame still to come, per dir */
 	uint16_t addr_seen[2]; /* source address reported, + 1 (0: none) */
 	uint16_t pend_unit;  /* outstation address of the pending request */
 	uint8_t pend_func;   /* function of the request awaiting a response */
 	uint8_t pend_seq;    /* its application sequence | PEND_VALID */
 	uint8_t role_seen;   /* ROLE reported for the server (1) / client (2) */
-	uint8_t pad[11];
+	uint8_t pad[15];
 };
 #define PEND_VALID 0x80
 _Static_assert(sizeof(struct dnp3_state) == 24, "state layout");
@@ -103,6 +110,7 @@ static uint16_t dnp3_crc(const uint8_t *p, size_t n)
 
 struct opname {
 	const char *name;
+	const char *obj;   /* name of its object header ops (FUNC_OBJ) */
 	const char *cat;
 };
 
@@ -110,51 +118,79 @@ struct opname {
  * outstation's counters (commands: control); configuration-changing and
  * time functions are config; restarts and application start/stop control. */
 static const struct opname dnp3_ops[256] = {
-	[0x00] = { "confirm", OTW_CAT_SESSION },
-	[0x01] = { "read", OTW_CAT_READ },
-	[0x02] = { "write", OTW_CAT_WRITE },
-	[0x03] = { "select", OTW_CAT_CONTROL },
-	[0x04] = { "operate", OTW_CAT_CONTROL },
-	[0x05] = { "direct_operate", OTW_CAT_CONTROL },
-	[0x06] = { "direct_operate_no_ack", OTW_CAT_CONTROL },
-	[0x07] = { "immediate_freeze", OTW_CAT_CONTROL },
-	[0x08] = { "immediate_freeze_no_ack", OTW_CAT_CONTROL },
-	[0x09] = { "freeze_and_clear", OTW_CAT_CONTROL },
-	[0x0a] = { "freeze_and_clear_no_ack", OTW_CAT_CONTROL },
-	[0x0b] = { "freeze_at_time", OTW_CAT_CONTROL },
-	[0x0c] = { "freeze_at_time_no_ack", OTW_CAT_CONTROL },
-	[0x0d] = { "cold_restart", OTW_CAT_CONTROL },
-	[0x0e] = { "warm_restart", OTW_CAT_CONTROL },
-	[0x0f] = { "initialize_data", OTW_CAT_CONTROL },
-	[0x10] = { "initialize_application", OTW_CAT_CONTROL },
-	[0x11] = { "start_application", OTW_CAT_CONTROL },
-	[0x12] = { "stop_application", OTW_CAT_CONTROL },
-	[0x13] = { "save_configuration", OTW_CAT_CONFIG },
-	[0x14] = { "enable_unsolicited", OTW_CAT_CONFIG },
-	[0x15] = { "disable_unsolicited", OTW_CAT_CONFIG },
-	[0x16] = { "assign_class", OTW_CAT_CONFIG },
-	[0x17] = { "delay_measure", OTW_CAT_CONFIG },
-	[0x18] = { "record_current_time", OTW_CAT_CONFIG },
-	[0x19] = { "open_file", OTW_CAT_FILE },
-	[0x1a] = { "close_file", OTW_CAT_FILE },
-	[0x1b] = { "delete_file", OTW_CAT_FILE },
-	[0x1c] = { "get_file_info", OTW_CAT_FILE },
-	[0x1d] = { "authenticate_file", OTW_CAT_FILE },
-	[0x1e] = { "abort_file", OTW_CAT_FILE },
-	[0x1f] = { "activate_config", OTW_CAT_CONFIG },
-	[0x20] = { "authentication_request", OTW_CAT_AUTH },
-	[0x21] = { "authentication_request_no_ack", OTW_CAT_AUTH },
-	[0x81] = { "response", OTW_CAT_MONITOR },
-	[0x82] = { "unsolicited_response", OTW_CAT_MONITOR },
-	[0x83] = { "authentication_response", OTW_CAT_AUTH },
+	[0x00] = { "confirm", "confirm_objects", OTW_CAT_SESSION },
+	[0x01] = { "read", "read_objects", OTW_CAT_READ },
+	[0x02] = { "write", "write_objects", OTW_CAT_WRITE },
+	[0x03] = { "select", "select_objects", OTW_CAT_CONTROL },
+	[0x04] = { "operate", "operate_objects", OTW_CAT_CONTROL },
+	[0x05] = { "direct_operate", "direct_operate_objects", OTW_CAT_CONTROL },
+	[0x06] = { "direct_operate_no_ack", "direct_operate_no_ack_objects", OTW_CAT_CONTROL },
+	[0x07] = { "immediate_freeze", "immediate_freeze_objects", OTW_CAT_CONTROL },
+	[0x08] = { "immediate_freeze_no_ack", "immediate_freeze_no_ack_objects", OTW_CAT_CONTROL },
+	[0x09] = { "freeze_and_clear", "freeze_and_clear_objects", OTW_CAT_CONTROL },
+	[0x0a] = { "freeze_and_clear_no_ack", "freeze_and_clear_no_ack_objects", OTW_CAT_CONTROL },
+	[0x0b] = { "freeze_at_time", "freeze_at_time_objects", OTW_CAT_CONTROL },
+	[0x0c] = { "freeze_at_time_no_ack", "freeze_at_time_no_ack_objects", OTW_CAT_CONTROL },
+	[0x0d] = { "cold_restart", "cold_restart_objects", OTW_CAT_CONTROL },
+	[0x0e] = { "warm_restart", "warm_restart_objects", OTW_CAT_CONTROL },
+	[0x0f] = { "initialize_data", "initialize_data_objects", OTW_CAT_CONTROL },
+	[0x10] = { "initialize_application", "initialize_application_objects", OTW_CAT_CONTROL },
+	[0x11] = { "start_application", "start_application_objects", OTW_CAT_CONTROL },
+	[0x12] = { "stop_application", "stop_application_objects", OTW_CAT_CONTROL },
+	[0x13] = { "save_configuration", "save_configuration_objects", OTW_CAT_CONFIG },
+	[0x14] = { "enable_unsolicited", "enable_unsolicited_objects", OTW_CAT_CONFIG },
+	[0x15] = { "disable_unsolicited", "disable_unsolicited_objects", OTW_CAT_CONFIG },
+	[0x16] = { "assign_class", "assign_class_objects", OTW_CAT_CONFIG },
+	[0x17] = { "delay_measure", "delay_measure_objects", OTW_CAT_CONFIG },
+	[0x18] = { "record_current_time", "record_current_time_objects", OTW_CAT_CONFIG },
+	[0x19] = { "open_file", "open_file_objects", OTW_CAT_FILE },
+	[0x1a] = { "close_file", "close_file_objects", OTW_CAT_FILE },
+	[0x1b] = { "delete_file", "delete_file_objects", OTW_CAT_FILE },
+	[0x1c] = { "get_file_info", "get_file_info_objects", OTW_CAT_FILE },
+	[0x1d] = { "authenticate_file", "authenticate_file_objects", OTW_CAT_FILE },
+	[0x1e] = { "abort_file", "abort_file_objects", OTW_CAT_FILE },
+	[0x1f] = { "activate_config", "activate_config_objects", OTW_CAT_CONFIG },
+	[0x20] = { "authentication_request", "authentication_request_objects", OTW_CAT_AUTH },
+	[0x21] = { "authentication_request_no_ack", "authentication_request_no_ack_objects", OTW_CAT_AUTH },
+	[0x81] = { "response", NULL, OTW_CAT_MONITOR },
+	[0x82] = { "unsolicited_response", NULL, OTW_CAT_MONITOR },
+	[0x83] = { "authentication_response", NULL, OTW_CAT_AUTH },
 };
+
+/* IIN flags reported as ops of responses (FUNC_IIN + bit: IIN1 bits 0-7,
+ * IIN2 bits 8-15; §4.2.2.7.2): the ones a detection engine acts on. */
+static const struct opname iin_ops[16] = {
+	[4] = { "iin_need_time", NULL, OTW_CAT_DIAG },
+	[5] = { "iin_local_control", NULL, OTW_CAT_DIAG },
+	[6] = { "iin_device_trouble", NULL, OTW_CAT_DIAG },
+	[7] = { "iin_device_restart", NULL, OTW_CAT_DIAG },
+	[13] = { "iin_config_corrupt", NULL, OTW_CAT_DIAG },
+};
+#define IIN_REPORTED 0x20f0u /* the bits of iin_ops */
 
 static const char *dnp3_op_name(unsigned app, unsigned func, const char **cat)
 {
-	if (app != OTW_APP_DNP3 || func >= 256 || dnp3_ops[func].name == NULL)
+	const struct opname *o;
+	const char *name;
+
+	if (app != OTW_APP_DNP3)
 		return NULL;
-	*cat = dnp3_ops[func].cat;
-	return dnp3_ops[func].name;
+	if (func < 256) {
+		o = &dnp3_ops[func];
+		name = o->name;
+	} else if ((func & 0xff00) == FUNC_OBJ) {
+		o = &dnp3_ops[func & 0xff];
+		name = o->obj;
+	} else if ((func & 0xff00) == FUNC_IIN && (func & 0xff) < 16) {
+		o = &iin_ops[func & 0xff];
+		name = o->name;
+	} else {
+		return NULL;
+	}
+	if (name == NULL)
+		return NULL;
+	*cat = o->cat;
+	return name;
 }
 
 /* Link header at c (not consumed): LEN, CTRL, DST, SRC with a good CRC. */
@@ -290,6 +326,126 @@ static void first_range(struct otw_cur c, struct otw_op *op)
 	op->naddr = 1;
 }
 
+/* Octets of one object of group g variation v in a request that carries
+ * data (§A, object library): OBJ_BITS for packed bits, OBJ_G0 for a
+ * device attribute (type, length, value), 0 when unknown. */
+#define OBJ_BITS 0xfe
+#define OBJ_G0 0xff
+static uint8_t req_obj_size(uint8_t g, uint8_t v)
+{
+	switch (g << 8 | v) {
+	case 0x0c01: case 0x0c02: return 11;     /* CROB, PCB */
+	case 0x0c03: return OBJ_BITS;            /* pattern mask */
+	case 0x2901: case 0x2903: return 5;      /* analog output, 32/float */
+	case 0x2902: return 3;                   /* 16-bit */
+	case 0x2904: return 9;                   /* double */
+	case 0x2201: return 2;                   /* analog deadbands */
+	case 0x2202: case 0x2203: return 4;
+	case 0x3201: case 0x3203: return 6;      /* time and date */
+	case 0x3202: return 10;                  /* ... and interval */
+	case 0x3204: return 11;                  /* indexed absolute time */
+	case 0x3401: case 0x3402: return 2;      /* time delay */
+	case 0x5001: return OBJ_BITS;            /* IIN bits */
+	default:
+		if (g == 0 && v >= 0xf0)
+			return OBJ_G0;
+		if (g == 110 && v > 0)
+			return v;                    /* octet string of v */
+		return 0;
+	}
+}
+
+/* Functions whose request objects carry no data, only headers (and
+ * index prefixes): read, freezes, (dis)able unsolicited, assign class. */
+static bool req_no_data(uint8_t fc)
+{
+	return fc == 0x01 || (fc >= 0x07 && fc <= 0x0a) ||
+	       (fc >= 0x14 && fc <= 0x16);
+}
+
+/* Every object header of a request (§4.2.2.7.3), as ops FUNC_OBJ | fc,
+ * unit = group << 8 | variation, addr/naddr = the index range (start-stop
+ * qualifiers: the range; index prefixes 0x17/0x28/0x39: lowest..highest
+ * index; "all" and plain counts: none). The walk stops at a header it
+ * cannot step over (free-format objects, an object of unknown size). */
+static void req_objects(const struct otw_dctx *x, struct otw_cur c,
+			uint8_t fc)
+{
+	for (unsigned n = 0; n < OBJ_MAX && otw_cur_left(&c) > 0; n++) {
+		uint8_t g, v, q, size;
+		unsigned rsz, pc;
+		bool ss, walk = true;
+		uint32_t a = 0, b = 0, count = 0, lo = UINT32_MAX, hi = 0;
+		struct otw_op op = { .kind = OTW_OPK_REQUEST,
+				     .func = (uint16_t)(FUNC_OBJ | fc),
+				     .addr = OTW_ADDR_NONE };
+
+		if (!otw_cur_u8(&c, &g) || !otw_cur_u8(&c, &v) ||
+		    !otw_cur_u8(&c, &q))
+			return;
+		op.unit = (uint16_t)(g << 8 | v);
+		if (q & 0x80) { /* reserved qualifier bit: nothing after it */
+			otw_op_report(x, &op);
+			return;
+		}
+		pc = (q >> 4) & 0x07;
+		if ((q & 0x0f) == 0x06) { /* all objects: no range, no data */
+			otw_op_report(x, &op);
+			continue;
+		}
+		if (!range_size(q & 0x0f, &rsz, &ss) || pc > 3 ||
+		    (q & 0x0f) == 0x0b) {
+			otw_op_report(x, &op); /* header known, then lost */
+			return;
+		}
+		if (ss) {
+			if (!cur_uint(&c, rsz, &a) || !cur_uint(&c, rsz, &b) ||
+			    b < a)
+				return;
+			count = b - a + 1;
+			op.addr = a;
+			op.naddr = count;
+		} else if (!cur_uint(&c, rsz, &count)) {
+			return;
+		}
+		size = req_no_data(fc) ? 1 : req_obj_size(g, v);
+		if (size == 0 || (size == OBJ_BITS && pc != 0))
+			walk = false; /* data of unknown size: the last header */
+		if (size == OBJ_BITS && walk) {
+			walk = ss && otw_cur_skip(&c, (count + 7) / 8);
+		} else if (walk) {
+			for (uint32_t i = 0; i < count && walk; i++) {
+				uint32_t idx;
+				uint8_t t, len;
+
+				if (pc != 0) {
+					if (!cur_uint(&c, pc == 3 ? 4 : pc, &idx)) {
+						walk = false;
+						break;
+					}
+					lo = idx < lo ? idx : lo;
+					hi = idx > hi ? idx : hi;
+				}
+				if (req_no_data(fc))
+					continue;
+				if (size == OBJ_G0)
+					walk = otw_cur_u8(&c, &t) &&
+					       otw_cur_u8(&c, &len) &&
+					       otw_cur_skip(&c, len);
+				else
+					walk = otw_cur_skip(&c, size);
+			}
+		}
+		if (pc != 0 && lo != UINT32_MAX) {
+			op.addr = lo;
+			op.naddr = hi - lo + 1;
+		}
+		otw_op_report(x, &op);
+		if (!walk)
+			return;
+	}
+}
+
 /* Device attributes (group 0) of a response, object after object, as long
  * as they are group 0 and whole in this link frame. */
 static void g0_attrs(const struct otw_dctx *x, struct otw_cur c)
@@ -382,6 +538,7 @@ static void dnp3_user_data(struct otw_dctx *x, struct dnp3_state *st,
 			st->pend_unit = h->dst;
 		}
 		otw_op_report(&mx, &op);
+		req_objects(&mx, c, fc);
 		return;
 	}
 	if (fc < FC_RESPONSE || fc > FC_AUTH_RESPONSE)
@@ -399,6 +556,15 @@ static void dnp3_user_data(struct otw_dctx *x, struct dnp3_state *st,
 	}
 	first_range(c, &op);
 	otw_op_report(&mx, &op);
+	{ /* status flags a detection engine acts on, one op each */
+		unsigned iin = (unsigned)iin1 | (unsigned)iin2 << 8;
+
+		for (unsigned bit = 0; bit < 16; bit++)
+			if (iin & IIN_REPORTED & (1u << bit))
+				otw_op_report(&mx, &(struct otw_op){
+					.unit = h->src, .func = (uint16_t)(FUNC_IIN | bit),
+					.kind = OTW_OPK_RESPONSE, .addr = OTW_ADDR_NONE });
+	}
 	if (!(st->role_seen & (x->from_client ? 2 : 1))) {
 		/* a station sending responses is an outstation */
 		st->role_seen |= x->from_client ? 2 : 1;
@@ -437,24 +603,55 @@ static bool dnp3_frame(struct otw_dctx *x, struct dnp3_state *st,
 	return true;
 }
 
+/* Bytes before the next possible start octets 0x05 0x64 (a lone 0x05 at
+ * the end may be one), at least 1. */
+static uint32_t dnp3_junk(const struct otw_cur *c)
+{
+	struct otw_cur t = *c;
+	uint16_t w;
+	uint8_t b;
+
+	(void)otw_cur_skip(&t, 1);
+	while (otw_cur_peek_u16be(&t, 0, &w) && w != 0x0564)
+		(void)otw_cur_skip(&t, 1);
+	if (otw_cur_left(&t) == 1 && (!otw_cur_peek_u8(&t, 0, &b) || b != 0x05))
+		(void)otw_cur_skip(&t, 1);
+	return (uint32_t)(t.p - c->p);
+}
+
+/* TCP framing (§9.2.5): a start with a good header CRC gives the frame
+ * size; anything else is skipped up to the next 0x0564. */
+static enum otw_pdu dnp3_pdu_len(const struct otw_cur *c,
+				 const struct otw_dctx *x, uint32_t *len)
+{
+	struct dnp3_hdr h;
+	uint8_t b0, b1;
+
+	(void)x;
+	if (!otw_cur_peek_u8(c, 0, &b0) || b0 != 0x05 ||
+	    (otw_cur_peek_u8(c, 1, &b1) && b1 != 0x64)) {
+		*len = dnp3_junk(c);
+		return OTW_PDU_JUNK;
+	}
+	if (otw_cur_left(c) < DNP3_HDR) {
+		*len = DNP3_HDR;
+		return OTW_PDU_MORE;
+	}
+	if (!dnp3_hdr_peek(c, &h)) {
+		*len = dnp3_junk(c);
+		return OTW_PDU_JUNK;
+	}
+	*len = (uint32_t)dnp3_frame_size(h.len);
+	return OTW_PDU_LEN;
+}
+
+/* One link frame from the TCP engine, or a UDP datagram's frames. */
 static enum otw_verdict dnp3_dissect(struct otw_cur *c, struct otw_dctx *x)
 {
 	struct dnp3_state st;
-	unsigned dir = x->from_client ? 0 : 1;
 	enum otw_verdict v = OTW_OK;
-	bool tcp = x->pkt == NULL || x->pkt->l4 == IPPROTO_TCP;
 
 	memcpy(&st, x->state, sizeof(st));
-	if (x->gap || !tcp)
-		st.skip[dir] = 0;
-	if (st.skip[dir] != 0) { /* tail of a frame cut by the last segment */
-		size_t n = st.skip[dir] < otw_cur_left(c) ? st.skip[dir]
-							  : otw_cur_left(c);
-		(void)otw_cur_skip(c, n);
-		st.skip[dir] = (uint16_t)(st.skip[dir] - n);
-	} else if (tcp && otw_cur_left(c) == 1) {
-		(void)otw_cur_skip(c, 1); /* TCP keep-alive octet */
-	}
 	while (otw_cur_left(c) > 0) {
 		struct dnp3_hdr h;
 		size_t size;
@@ -474,12 +671,10 @@ static enum otw_verdict dnp3_dissect(struct otw_cur *c, struct otw_dctx *x)
 			continue;
 		}
 		size = dnp3_frame_size(h.len);
-		if (otw_cur_left(c) < size) {
+		if (otw_cur_left(c) < size) { /* a cut frame: its prefix */
 			size_t have = otw_cur_left(c);
 			struct otw_cur f = *c;
 
-			if (tcp)
-				st.skip[dir] = (uint16_t)(size - have);
 			(void)otw_cur_skip(c, have);
 			if (!dnp3_frame(x, &st, &h, &f))
 				v = OTW_MALFORMED;
@@ -507,6 +702,8 @@ static const struct otw_dissector dis_dnp3_tcp = {
 	.probe = dnp3_probe,
 	.dissect = dnp3_dissect,
 	.op_name = dnp3_op_name,
+	.pdu_len = dnp3_pdu_len,
+	.pdu_max = DNP3_HDR + DNP3_UD_MAX + 2 * 16, /* LEN 255: 292 bytes */
 };
 
 static const struct otw_dissector dis_dnp3_udp = {

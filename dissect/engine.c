@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "flow.h"
+#include "reasm.h"
 #include "registry.h"
 
 #define OP_SLOTS 4096   /* pending op aggregates between ticks */
@@ -39,6 +40,7 @@ struct dev_ent {
 struct otw_engine {
 	struct otw_engine_conf conf;
 	struct otw_flowtab *flows;
+	struct otw_reasm *rs;   /* TCP reassembly buffers of all flows */
 	struct op_agg *ops;
 	uint32_t n_ops;
 	uint16_t *op_used;      /* slots in use, n_ops of them */
@@ -59,6 +61,8 @@ void otw_engine_conf_default(struct otw_engine_conf *conf)
 	conf->max_devices = 1u << 16;
 	conf->idle_ns = 120ull * 1000000000ull;
 	conf->update_ns = 10ull * 1000000000ull;
+	conf->reasm_bufs = 2048;
+	conf->reasm_buf_bytes = 4096;
 }
 
 int otw_engine_create(const struct otw_engine_conf *conf,
@@ -75,6 +79,9 @@ int otw_engine_create(const struct otw_engine_conf *conf,
 	e->conf = *conf;
 	if ((rc = otw_flowtab_create(conf->max_flows, &e->flows)) != 0)
 		goto out_free;
+	if ((rc = otw_reasm_create(conf->reasm_bufs, conf->reasm_buf_bytes,
+				   &e->rs)) != 0)
+		goto out_flows;
 	rc = -ENOMEM;
 	if ((e->ops = calloc(OP_SLOTS, sizeof(*e->ops))) == NULL)
 		goto out_flows;
@@ -97,6 +104,7 @@ int otw_engine_create(const struct otw_engine_conf *conf,
 out_ops:
 	free(e->ops);
 out_flows:
+	otw_reasm_destroy(e->rs);
 	otw_flowtab_destroy(e->flows);
 out_free:
 	free(e);
@@ -111,6 +119,7 @@ void otw_engine_destroy(struct otw_engine *eng)
 	free(eng->devs);
 	free(eng->ops);
 	free(eng->op_used);
+	otw_reasm_destroy(eng->rs);
 	otw_flowtab_destroy(eng->flows);
 	free(eng);
 }
@@ -442,7 +451,7 @@ static void conn_emit(struct otw_engine *e, struct otw_flow *f, uint8_t flags)
 	c->last_ns = f->last_ns;
 	f->pend_pkts = 0;
 	f->pend_bytes = 0;
-	f->emit_ns = f->last_ns;
+	f->emit_ms = (uint32_t)(f->last_ns >> 20);
 	}
 }
 
@@ -467,8 +476,16 @@ static void flow_orient(struct otw_flow *f, const struct otw_pkt *p, bool src_is
 		f->state |= OTW_FL_CLIENT_B;
 }
 
+/* A flow leaves the table: its reassembly buffers go back to the pool. */
+static void flow_free_bufs(struct otw_engine *e, struct otw_flow *f)
+{
+	otw_reasm_release(e->rs, &f->rs[0]);
+	otw_reasm_release(e->rs, &f->rs[1]);
+}
+
 static void flow_close(struct otw_engine *e, struct otw_flow *f, bool idle)
 {
+	flow_free_bufs(e, f);
 	conn_emit(e, f, OTW_CONN_CLOSED);
 	if (idle)
 		e->st.flows_idle++;
@@ -572,6 +589,17 @@ static void flow_app(struct otw_engine *e, struct otw_flow *f,
 		x.from_client = p->dport == d->port;
 	}
 	e->st.app_packets[f->app]++;
+	if (d->pdu_len != NULL && p->l4 == IPPROTO_TCP) {
+		/* framed protocols: whole PDUs, reassembled when cut */
+		unsigned dir = src_is_a ? 0 : 1;
+		uint16_t bit = dir == 0 ? OTW_FT_RESYNC_A : OTW_FT_RESYNC_B;
+		bool resync = f->tcp & bit;
+
+		e->st.app_malformed[f->app] +=
+			otw_reasm_stream(e->rs, &f->rs[dir], &resync, d, &x, c);
+		f->tcp = (uint16_t)(resync ? f->tcp | bit : f->tcp & ~bit);
+		return;
+	}
 	if (d->dissect(&c, &x) == OTW_MALFORMED)
 		e->st.app_malformed[f->app]++;
 }
@@ -655,6 +683,7 @@ void otw_engine_packet(struct otw_engine *e, const uint8_t *frame,
 	}
 	if (evicted) {
 		e->st.flows_evicted_full++;
+		flow_free_bufs(e, &ev_flow);
 		conn_emit(e, &ev_flow, OTW_CONN_CLOSED);
 	}
 	if (created) {
@@ -710,7 +739,8 @@ void otw_engine_tick(struct otw_engine *e)
 			continue; /* a later flow may have shifted into this slot */
 		}
 		if (f != NULL && f->pend_pkts != 0 &&
-		    e->now_ns - f->emit_ns >= e->conf.update_ns)
+		    (uint32_t)((e->now_ns >> 20) - f->emit_ms) >=
+			    e->conf.update_ns >> 20)
 			conn_emit(e, f, 0);
 		e->sweep = e->sweep + 1 == n ? 0 : e->sweep + 1;
 	}
@@ -734,6 +764,7 @@ void otw_engine_flush(struct otw_engine *e, bool final)
 			continue;
 		if (final) {
 			conn_emit(e, f, OTW_CONN_CLOSED);
+			flow_free_bufs(e, f);
 			otw_flowtab_remove(e->flows, f);
 			i--; /* re-check the slot: backward shift may refill it */
 			continue;
@@ -749,7 +780,17 @@ void otw_engine_flush(struct otw_engine *e, bool final)
 void otw_engine_get_stats(const struct otw_engine *e,
 			  struct otw_engine_stats *out)
 {
+	struct otw_reasm_stats rs;
+
 	*out = e->st;
+	otw_reasm_get_stats(e->rs, &rs);
+	out->reasm_pdus = rs.pdus;
+	out->reasm_pool_full = rs.pool_full;
+	out->reasm_cap_over = rs.cap_over;
+	out->reasm_gap_drops = rs.gap_drops;
+	out->reasm_junk = rs.junk;
+	out->reasm_bufs_used = rs.bufs_used;
+	out->reasm_pool_bytes = (uint64_t)rs.bufs * rs.buf_bytes;
 	out->flows_active = otw_flowtab_count(e->flows);
 	out->flow_table_bytes = otw_flowtab_bytes(e->flows);
 }

@@ -24,6 +24,8 @@ struct otw_engine_conf {
 	uint32_t max_devices;    /* (MAC, IP) pairs remembered for dedup */
 	uint64_t idle_ns;        /* evict flows idle this long (packet time) */
 	uint64_t update_ns;      /* re-emit a live flow's deltas this often */
+	uint32_t reasm_bufs;     /* TCP reassembly buffers (global cap) */
+	uint32_t reasm_buf_bytes; /* bytes each (per-flow-direction cap) */
 	otw_ev_sink_fn sink;
 	void *sink_arg;
 };
@@ -45,11 +47,20 @@ struct otw_engine_stats {
 	uint64_t attrs_repeated;         /* identity facts already sent */
 	uint64_t app_packets[OTW_APP__COUNT];
 	uint64_t app_malformed[OTW_APP__COUNT];
+	/* TCP reassembly (reasm.h) */
+	uint64_t reasm_pdus;             /* PDUs completed in a buffer */
+	uint64_t reasm_pool_full;        /* no buffer free (global overflow) */
+	uint64_t reasm_cap_over;         /* PDUs over the per-flow cap */
+	uint64_t reasm_gap_drops;        /* buffers dropped on lost bytes */
+	uint64_t reasm_junk;             /* skips of bytes starting no PDU */
+	uint64_t reasm_bufs_used;        /* buffers held now */
+	uint64_t reasm_pool_bytes;       /* memory of the buffer pool */
 	uint64_t flow_table_bytes;       /* memory of the flow table */
 	uint32_t flow_entry_bytes;       /* bytes per flow entry */
 };
 
-/* Default conf values (1M flows, 120 s idle, 10 s updates). */
+/* Default conf values (1M flows, 120 s idle, 10 s updates, 2048
+ * reassembly buffers of 4 KiB). */
 void otw_engine_conf_default(struct otw_engine_conf *conf);
 
 /* Allocate all memory up front. Returns 0 and *out, or -ENOMEM/-EINVAL. */

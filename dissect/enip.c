@@ -12,8 +12,9 @@
  *          0xFFCC   encapsulation command CC with no CIP inside
  *   enip-io: unit = low 16 bits of the connection id, func = 1 (io_data),
  *          addr = connection id; one request per I/O packet.
- * A TCP PDU cut by a segment boundary is parsed as far as it goes and its
- * tail skipped. */
+ * On TCP the engine frames the stream by the encapsulation header
+ * (enip_pdu_len) and reassembles PDUs cut by segment boundaries; one over
+ * its buffer cap is parsed as far as it goes. */
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -61,17 +62,15 @@
 
 /* Per-flow state. */
 struct enip_state {
-	uint16_t skip[2];     /* bytes of a cut PDU still to come, per dir */
 	struct {
 		uint8_t cls;  /* class of the last request of this service */
 		uint8_t svc;  /* service | PEND_UCS; 0 = free */
 	} pend[ENIP_PEND];    /* most recent first */
-	uint8_t flags;        /* PF_RESYNC0 << dir */
 	uint8_t msp_n;        /* embedded services of the last MSP request */
 	uint8_t msp_cls[MSP_SLOTS]; /* their classes */
+	uint8_t pad[5];
 };
 #define PEND_UCS 0x80 /* the request came in an Unconnected_Send */
-#define PF_RESYNC0 1u /* a header was cut: resynchronise, per dir */
 _Static_assert(sizeof(struct enip_state) == 24, "state layout");
 _Static_assert(sizeof(struct enip_state) <= OTW_APP_STATE_BYTES, "state size");
 
@@ -761,9 +760,10 @@ static void encap_op(const struct otw_dctx *x, uint16_t cmd, uint8_t kind)
 }
 
 /* SendRRData / SendUnitData body (Vol. 2 §2-4.7, §2-4.8): interface
- * handle, timeout, CPF. Returns whether a CIP message was found. */
+ * handle, timeout, CPF. Returns whether a CIP message was found. cut: the
+ * body is a prefix, its last item is taken as far as it goes. */
 static bool encap_send_data(const struct otw_dctx *x, struct enip_state *st,
-			    struct otw_cur *c)
+			    struct otw_cur *c, bool cut)
 {
 	uint16_t n;
 	bool found = false;
@@ -773,9 +773,14 @@ static bool encap_send_data(const struct otw_dctx *x, struct enip_state *st,
 	for (uint16_t i = 0; i < n && i < 8; i++) {
 		uint16_t type, len;
 		struct otw_cur item;
-		if (!otw_cur_u16le(c, &type) || !otw_cur_u16le(c, &len) ||
-		    !otw_cur_sub(c, len, &item))
+		if (!otw_cur_u16le(c, &type) || !otw_cur_u16le(c, &len))
 			break;
+		if (!otw_cur_sub(c, len, &item)) {
+			if (!cut)
+				break;
+			item = *c;
+			c->p = c->end;
+		}
 		if (type == CPF_CONN_DATA) {
 			if (!otw_cur_skip(&item, 2)) /* CIP sequence count */
 				continue;
@@ -833,7 +838,7 @@ static void encap_message(const struct otw_dctx *x, struct enip_state *st,
 			encap_op(x, cmd, OTW_OPK_EXCEPTION);
 			return;
 		}
-		if (!encap_send_data(x, st, body) && !cut)
+		if (!encap_send_data(x, st, body, cut) && !cut)
 			encap_op(x, cmd, x->from_client ? OTW_OPK_REQUEST
 							: OTW_OPK_RESPONSE);
 		return;
@@ -896,46 +901,45 @@ static bool enip_probe(const struct otw_cur *c, const struct otw_dctx *x)
 	return true;
 }
 
+/* TCP framing by the encapsulation header (Vol. 2 §2-3). While
+ * resynchronising (after lost bytes) a header must end the segment or be
+ * followed by another one; what precedes it is skipped. */
+static enum otw_pdu enip_pdu_len(const struct otw_cur *c,
+				 const struct otw_dctx *x, uint32_t *len)
+{
+	size_t pdu, next;
+	struct otw_cur nx = *c;
+
+	if (!x->resync) {
+		if (otw_cur_left(c) < ENIP_HDR) {
+			*len = ENIP_HDR;
+			return OTW_PDU_MORE;
+		}
+		if (!encap_hdr_ok(c, &pdu)) {
+			*len = (uint32_t)otw_cur_left(c); /* nothing to go on */
+			return OTW_PDU_JUNK;
+		}
+		*len = (uint32_t)pdu;
+		return OTW_PDU_LEN;
+	}
+	if (encap_hdr_ok(c, &pdu) &&
+	    (pdu == otw_cur_left(c) ||
+	     (otw_cur_skip(&nx, pdu) && encap_hdr_ok(&nx, &next)))) {
+		*len = (uint32_t)pdu;
+		return OTW_PDU_LEN;
+	}
+	*len = otw_cur_left(c) < ENIP_HDR ? (uint32_t)otw_cur_left(c) : 1;
+	return OTW_PDU_JUNK;
+}
+
+/* One PDU from the TCP engine (a prefix when x->cut), or a datagram. */
 static enum otw_verdict enip_dissect(struct otw_cur *c, struct otw_dctx *x)
 {
 	struct enip_state st;
-	unsigned dir = x->from_client ? 0 : 1;
-	uint8_t resync = (uint8_t)(PF_RESYNC0 << dir);
 	enum otw_verdict v = OTW_OK;
 	size_t pdu;
 
 	memcpy(&st, x->state, sizeof(st));
-	if (x->gap) {
-		st.skip[dir] = 0;
-		st.flags |= resync;
-	}
-	if (st.skip[dir] != 0) {
-		size_t n = st.skip[dir] < otw_cur_left(c) ? st.skip[dir]
-							  : otw_cur_left(c);
-		(void)otw_cur_skip(c, n);
-		st.skip[dir] = (uint16_t)(st.skip[dir] - n);
-	}
-	if ((st.flags & resync) && otw_cur_left(c) > 0) {
-		/* after lost or cut bytes: find a header that ends the
-		 * segment or is followed by another one; drop what precedes */
-		bool found = false;
-		while (otw_cur_left(c) >= ENIP_HDR) {
-			struct otw_cur nx = *c;
-			if (encap_hdr_ok(c, &pdu) &&
-			    (pdu == otw_cur_left(c) ||
-			     (otw_cur_skip(&nx, pdu) && encap_hdr_ok(&nx, &pdu)))) {
-				found = true;
-				break;
-			}
-			(void)otw_cur_skip(c, 1);
-		}
-		if (!found) {
-			c->p = c->end;
-			memcpy(x->state, &st, sizeof(st));
-			return OTW_OK;
-		}
-		st.flags &= (uint8_t)~resync;
-	}
 	while (otw_cur_left(c) > 0) {
 		uint16_t cmd = 0, len = 0;
 		uint32_t status = 0;
@@ -943,7 +947,6 @@ static enum otw_verdict enip_dissect(struct otw_cur *c, struct otw_dctx *x)
 		bool cut;
 
 		if (otw_cur_left(c) < ENIP_HDR) {
-			st.flags |= resync;
 			v = OTW_SHORT;
 			break;
 		}
@@ -963,8 +966,7 @@ static enum otw_verdict enip_dissect(struct otw_cur *c, struct otw_dctx *x)
 				v = OTW_MALFORMED;
 				break;
 			}
-			st.skip[dir] = (uint16_t)(len - otw_cur_left(c));
-			body = *c;
+			body = *c; /* a prefix: the rest was not buffered */
 			c->p = c->end;
 			v = OTW_SHORT;
 		}
@@ -1025,6 +1027,8 @@ static const struct otw_dissector dis_enip_tcp = {
 	.probe = enip_probe,
 	.dissect = enip_dissect,
 	.op_name = enip_op_name,
+	.pdu_len = enip_pdu_len,
+	.pdu_max = ENIP_HDR + UINT16_MAX, /* the buffer size caps it */
 };
 
 static const struct otw_dissector dis_enip_udp = {

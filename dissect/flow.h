@@ -30,6 +30,8 @@ enum otw_flow_tcp {
 	OTW_FT_TRIES = 12,      /* ...at most 3 */
 	OTW_FT_DEV_A = 16,      /* endpoint a's device reported since the */
 	OTW_FT_DEV_B = 32,      /* flow's last conn event (engine.c) */
+	OTW_FT_RESYNC_A = 64,   /* a's stream position is not a known PDU */
+	OTW_FT_RESYNC_B = 128,  /* start (reassembly, engine.c); b's */
 };
 
 /* Endpoint a is the lower (address, port); both directions find one entry. */
@@ -45,7 +47,13 @@ struct otw_flow {
 	uint16_t tcp;        /* enum otw_flow_tcp */
 	uint32_t pend_pkts;  /* not yet reported */
 	uint64_t pend_bytes;
-	uint64_t first_ns, last_ns, emit_ns;
+	uint64_t first_ns, last_ns;
+	/* last_ns >> 20 (~1.05 ms units) at the last conn event: only its
+	 * difference to now is used, which stays right across the 52-day
+	 * wrap; 32 bits leave room for the reassembly buffers below */
+	uint32_t emit_ms;
+	uint16_t rs[2];       /* reassembly buffer + 1 of the bytes from a, b
+			       * (0: none; engine.c) */
 	uint32_t next_seq[2]; /* next TCP sequence number expected from a, b */
 	uint8_t app_state[OTW_APP_STATE_BYTES];
 };

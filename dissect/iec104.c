@@ -9,10 +9,9 @@
  * cause with P/N and T bits, originator address), common address (2
  * octets), information objects with 3-octet addresses.
  *
- * Several APDUs in one segment are each parsed. An APDU cut by a segment
- * boundary is reassembled as far as its header (control octet 1 and the
- * ASDU header) lives in per-flow state; its objects are read from what is
- * at hand. */
+ * The engine frames the stream by the APCI length (i104_pdu_len) and
+ * reassembles APDUs cut by segment boundaries: dissect sees one whole
+ * APDU. */
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,7 +25,6 @@
 #define ASDU_HDR 6         /* type, VSQ, COT, OA, CA (2) */
 #define HDR_END 12         /* APDU offset where information objects start */
 #define IOA1_END (HDR_END + 3) /* APDU offset after the first object address */
-#define LEN_UNKNOWN 0xff   /* i104_part.len: only the start octet seen yet */
 
 /* U-format control octet 1 (104 §5.3): act bit, con bit = act << 1. */
 #define U_STARTDT_ACT 0x07
@@ -42,22 +40,11 @@
 #define COT_UNKNOWN_FIRST 44 /* 44..47: unknown type/cause/CA/IOA */
 #define COT_UNKNOWN_LAST 47
 
-/* The head of an APDU cut by a segment boundary, per direction: its
- * length octet, how many of its bytes were seen, and the bytes of interest
- * up to the first object address (the originator address and sequence
- * numbers are not kept). */
-struct i104_part {
-	uint8_t len;   /* APDU length octet; 0: no cut APDU pending */
-	uint8_t have;  /* APDU bytes seen so far (start octet included) */
-	uint8_t b[9];  /* offsets 2 (control 1), 6-8 (type, VSQ, COT),
-			* 10-11 (common address), 12-14 (first IOA) */
-};
-
 /* Per-flow state (fits OTW_APP_STATE_BYTES). */
 struct i104_state {
-	struct i104_part part[2];
 	uint16_t ca_seen;  /* common address + 1 the server last reported
 			    * (with its ROLE); 0: none yet */
+	uint8_t pad[22];
 };
 _Static_assert(sizeof(struct i104_state) == 24, "state layout");
 _Static_assert(sizeof(struct i104_state) <= OTW_APP_STATE_BYTES, "state size");
@@ -290,102 +277,40 @@ static void i104_u(struct otw_dctx *x, uint8_t c1)
 		.addr = OTW_ADDR_NONE });
 }
 
-/* Keep byte at APDU offset off of a cut APDU if it is one we need. */
-static void part_keep(struct i104_part *p, unsigned off, uint8_t v)
+/* APCI framing (104 §5.1): start 0x68, then the length of the rest. A
+ * length no format can have, or a wrong start, is skipped to the next
+ * 0x68; while resynchronising, the control octet must fit the length. */
+static enum otw_pdu i104_pdu_len(const struct otw_cur *c,
+				 const struct otw_dctx *x, uint32_t *len)
 {
-	static const int8_t slot[IOA1_END] = { -1, -1, 0, -1, -1, -1, 1, 2, 3,
-					       -1, 4, 5, 6, 7, 8 };
+	uint8_t start, n, c1;
+	struct otw_cur t = *c;
 
-	if (off < IOA1_END && slot[off] >= 0)
-		p->b[slot[off]] = v;
+	if (!otw_cur_peek_u8(c, 0, &start))
+		return *len = 1, OTW_PDU_MORE;
+	if (start == APCI_START) {
+		if (!otw_cur_peek_u8(c, 1, &n) || !otw_cur_peek_u8(c, 2, &c1))
+			return *len = 3, OTW_PDU_MORE;
+		if (n >= 4 && n <= APDU_MAX && (!x->resync || apci_ok(n, c1))) {
+			*len = (uint32_t)n + 2;
+			return OTW_PDU_LEN;
+		}
+	}
+	(void)otw_cur_skip(&t, 1);
+	while (otw_cur_peek_u8(&t, 0, &start) && start != APCI_START)
+		(void)otw_cur_skip(&t, 1);
+	*len = (uint32_t)(t.p - c->p);
+	return OTW_PDU_JUNK;
 }
 
-/* Report the ASDU of a cut APDU whose head is in p, objects after the
- * first address in rest. */
-static void part_asdu(struct otw_dctx *x, struct i104_state *st,
-		      const struct i104_part *p, struct otw_cur rest)
-{
-	uint8_t h[ASDU_HDR] = { p->b[1], p->b[2], p->b[3], 0, p->b[4], p->b[5] };
-	uint8_t obj[3 + APDU_MAX];
-	size_t n = 0;
-
-	if ((p->b[0] & 0x01) != 0)
-		return;
-	if ((unsigned)p->len + 2 >= IOA1_END) { /* first address, then rest */
-		memcpy(obj, p->b + 6, 3);
-		n = 3 + otw_cur_left(&rest);
-		(void)otw_cur_bytes(&rest, obj + 3, otw_cur_left(&rest));
-	}
-	i104_asdu(x, st, h, otw_cur_make(obj, n));
-}
-
-/* Bytes continuing a cut APDU: fill its head, report it once the head is
- * whole. If the head turns out invalid, the segment is parsed afresh. */
-static enum otw_verdict i104_cont(struct otw_dctx *x, struct i104_state *st,
-				  struct i104_part *p, struct otw_cur *c)
-{
-	struct otw_cur save = *c, body;
-	unsigned total, off, need;
-	size_t n;
-	bool had_head, had_c1;
-
-	if (p->len == LEN_UNKNOWN) { /* only the start octet was seen */
-		uint8_t len;
-
-		if (!otw_cur_u8(c, &len))
-			return OTW_SHORT;
-		if (len < 4 || len > APDU_MAX)
-			goto resync;
-		p->len = len;
-		p->have = 2;
-	}
-	total = (unsigned)p->len + 2;
-	need = total < IOA1_END ? total : IOA1_END;
-	off = p->have;
-	had_head = off >= need;
-	had_c1 = off > 2;
-	n = total - off < otw_cur_left(c) ? total - off : otw_cur_left(c);
-	(void)otw_cur_sub(c, n, &body);
-	for (; off < IOA1_END && off < total; off++) {
-		uint8_t v;
-
-		if (!otw_cur_u8(&body, &v))
-			break;
-		part_keep(p, off, v);
-	}
-	p->have = (uint8_t)(p->have + n);
-	if (!had_c1 && p->have > 2 && !apci_ok(p->len, p->b[0]))
-		goto resync;
-	if (!had_head && p->have >= need)
-		part_asdu(x, st, p, body); /* objects: what is at hand */
-	if (p->have >= total) {
-		if ((p->b[0] & 0x03) == 0x03 && p->len == 4)
-			i104_u(x, p->b[0]); /* a U frame cut in two */
-		p->len = 0;
-	}
-	return otw_cur_left(c) == 0 && p->len != 0 ? OTW_SHORT : OTW_OK;
-resync:
-	*c = save;
-	p->len = 0;
-	return OTW_MALFORMED;
-}
-
+/* One APDU from the engine (or several, from a fuzzer); a cut one (no
+ * buffer was free) reports its ASDU with the objects at hand. */
 static enum otw_verdict i104_dissect(struct otw_cur *c, struct otw_dctx *x)
 {
 	struct i104_state st;
-	struct i104_part *p;
 	enum otw_verdict v = OTW_OK;
-	uint8_t b0;
 
 	memcpy(&st, x->state, sizeof(st));
-	p = &st.part[x->from_client ? 0 : 1];
-	if (x->gap) /* lost bytes: resynchronise on this segment */
-		p->len = 0;
-	if (p->len != 0)
-		v = i104_cont(x, &st, p, c);
-	else if (otw_cur_left(c) == 1 && otw_cur_peek_u8(c, 0, &b0) &&
-		 b0 != APCI_START)
-		(void)otw_cur_skip(c, 1); /* TCP keep-alive octet */
 	while (otw_cur_left(c) > 0) {
 		uint8_t start, len, c1, h[ASDU_HDR];
 		struct otw_cur apdu;
@@ -394,23 +319,9 @@ static enum otw_verdict i104_dissect(struct otw_cur *c, struct otw_dctx *x)
 			v = OTW_MALFORMED;
 			break;
 		}
-		if (!otw_cur_peek_u8(c, 1, &len)) {
-			/* only the start octet: the rest comes next */
-			memset(p, 0, sizeof(*p));
-			p->len = LEN_UNKNOWN;
-			p->have = 1;
-			(void)otw_cur_skip(c, 1);
-			v = OTW_SHORT;
-			break;
-		}
-		if (len >= 4 && len <= APDU_MAX &&
-		    !otw_cur_peek_u8(c, 2, &c1)) {
-			/* cut right after the length: the rest comes next */
-			memset(p, 0, sizeof(*p));
-			p->len = len;
-			p->have = 2;
-			(void)otw_cur_skip(c, 2);
-			v = OTW_SHORT;
+		if (!otw_cur_peek_u8(c, 1, &len) || !otw_cur_peek_u8(c, 2, &c1)) {
+			if (v != OTW_MALFORMED)
+				v = OTW_SHORT;
 			break;
 		}
 		if (len < 4 || len > APDU_MAX) {
@@ -424,27 +335,15 @@ static enum otw_verdict i104_dissect(struct otw_cur *c, struct otw_dctx *x)
 			c1 = 0x01;
 		}
 		if (otw_cur_left(c) < (size_t)len + 2) {
-			/* cut APDU: keep its head, the rest comes next */
-			size_t have = otw_cur_left(c);
-
-			memset(p, 0, sizeof(*p));
-			p->len = len;
-			for (unsigned off = 0; off < IOA1_END && off < have; off++) {
-				uint8_t b;
-
-				(void)otw_cur_peek_u8(c, off, &b);
-				part_keep(p, off, b);
-			}
-			p->have = (uint8_t)have;
-			p->b[0] = c1;
-			if (have >= IOA1_END && (c1 & 0x01) == 0) {
+			/* a prefix: the ASDU with the objects at hand */
+			if (otw_cur_left(c) >= IOA1_END && (c1 & 0x01) == 0) {
 				struct otw_cur obj = *c;
 
 				(void)otw_cur_skip(&obj, 6);
 				(void)otw_cur_bytes(&obj, h, sizeof(h));
-				i104_asdu(x, &st, h, obj); /* objects at hand */
+				i104_asdu(x, &st, h, obj);
 			}
-			(void)otw_cur_skip(c, have);
+			(void)otw_cur_skip(c, otw_cur_left(c));
 			if (v != OTW_MALFORMED)
 				v = OTW_SHORT;
 			break;
@@ -470,6 +369,8 @@ static const struct otw_dissector dis_iec104 = {
 	.probe = i104_probe,
 	.dissect = i104_dissect,
 	.op_name = i104_op_name,
+	.pdu_len = i104_pdu_len,
+	.pdu_max = APDU_MAX + 2,
 };
 
 const struct otw_dissector *const otw_plugin_iec104[] = { &dis_iec104, NULL };

@@ -3,10 +3,10 @@
  * (protocol id 0x32, s7comm.c), S7comm-plus (0x72, s7plus.c) or the OSI
  * session/presentation/ACSE stack with MMS on top (mms.c).
  *
- * Several TPKTs may share a segment; a TPKT cut by a segment boundary is
- * parsed as far as its first part goes (partial) and the rest skipped; a
- * TPKT header itself cut after 1-3 bytes is kept in the flow state. A DT
- * with EOT=0 is parsed partially, its continuation DTs are skipped.
+ * The engine frames the stream by the TPKT length (iso_pdu_len) and
+ * reassembles TPKTs cut by segment boundaries; one over its buffer cap is
+ * parsed as far as its prefix goes (partial). A DT with EOT=0 is parsed
+ * partially, its continuation DTs are skipped.
  *
  * One plug-in, three descriptors on port 102: the probe of the first
  * payload picks the flow's app (S7comm-plus for a "SIMATIC-..." TSAP or a
@@ -204,60 +204,67 @@ static enum otw_verdict cotp(struct otw_cur *c, struct otw_dctx *x,
 	}
 }
 
+/* TPKT (RFC 1006 §6): version 3, reserved 0, length of the whole packet.
+ * Anything else leaves nothing to go on: the rest of the segment is
+ * dropped. */
+static enum otw_pdu iso_pdu_len(const struct otw_cur *c,
+				const struct otw_dctx *x, uint32_t *len)
+{
+	uint8_t ver, res = 0;
+	uint16_t n;
+
+	(void)x;
+	if (!otw_cur_peek_u8(c, 0, &ver) || ver != 3 ||
+	    (otw_cur_peek_u8(c, 1, &res) && res != 0)) {
+		*len = (uint32_t)otw_cur_left(c);
+		return OTW_PDU_JUNK;
+	}
+	if (!otw_cur_peek_u16be(c, 2, &n)) {
+		*len = TPKT_HDR;
+		return OTW_PDU_MORE;
+	}
+	if (n < 7) {
+		*len = (uint32_t)otw_cur_left(c);
+		return OTW_PDU_JUNK;
+	}
+	*len = n;
+	return OTW_PDU_LEN;
+}
+
+/* One TPKT from the engine (several from a fuzzer); a prefix of one is
+ * parsed as partial. */
 static enum otw_verdict iso_dissect(struct otw_cur *c, struct otw_dctx *x)
 {
 	struct iso_state st;
 	unsigned dir = x->from_client ? 0 : 1;
-	unsigned nh;
 	enum otw_verdict v = OTW_OK;
 
 	memcpy(&st, x->state, sizeof(st));
-	if (x->gap) { /* lost bytes: resynchronise on this segment */
-		st.skip[dir] = 0;
-		st.nhdr = (uint8_t)(st.nhdr & ~(3u << (dir * 2)));
+	if (x->gap) /* lost bytes: a continued DT is lost too */
 		st.flags = (uint8_t)(st.flags & ~(dir ? ISO_F_FRAG1 | ISO_F_SPC1
 						      : ISO_F_FRAG0 | ISO_F_SPC0));
-	}
-	if (st.skip[dir] != 0) { /* tail of a TPKT cut by the previous segment */
-		size_t n = st.skip[dir] < otw_cur_left(c) ? st.skip[dir]
-							  : otw_cur_left(c);
-		(void)otw_cur_skip(c, n);
-		st.skip[dir] = (uint16_t)(st.skip[dir] - n);
-	}
-	nh = (st.nhdr >> (dir * 2)) & 3u;
 	while (otw_cur_left(c) > 0) {
-		uint8_t h[TPKT_HDR];
-		size_t have = nh;
+		uint8_t ver, res;
 		uint16_t len;
 		struct otw_cur body;
 		bool partial = false;
 		enum otw_verdict r;
 
-		memcpy(h, st.hdr[dir], nh);
-		nh = 0;
-		if (otw_cur_left(c) < TPKT_HDR - have) { /* header cut: keep it */
-			size_t n = otw_cur_left(c);
-			uint8_t b0 = 3;
-			(void)otw_cur_peek_u8(c, 0, &b0);
-			if (have == 0 && b0 != 3) {
-				v = OTW_MALFORMED;
-				break;
-			}
-			(void)otw_cur_bytes(c, h + have, n);
-			memcpy(st.hdr[dir], h, have + n);
-			nh = (unsigned)(have + n);
-			v = OTW_SHORT;
+		if (!otw_cur_peek_u8(c, 0, &ver) || ver != 3) {
+			v = OTW_MALFORMED;
 			break;
 		}
-		(void)otw_cur_bytes(c, h + have, TPKT_HDR - have);
-		len = (uint16_t)(h[2] << 8 | h[3]);
-		if (h[0] != 3 || h[1] != 0 || len < 7) {
+		if (!otw_cur_u8(c, &ver) || !otw_cur_u8(c, &res) ||
+		    !otw_cur_u16be(c, &len)) {
+			v = OTW_SHORT; /* a header cut short */
+			break;
+		}
+		if (res != 0 || len < 7) {
 			v = OTW_MALFORMED;
 			break;
 		}
 		if (!otw_cur_sub(c, len - TPKT_HDR, &body)) {
-			/* the TPKT continues in the next segment */
-			st.skip[dir] = (uint16_t)(len - TPKT_HDR - otw_cur_left(c));
+			/* a prefix: the rest was not buffered */
 			body = *c;
 			c->p = c->end;
 			partial = true;
@@ -267,7 +274,6 @@ static enum otw_verdict iso_dissect(struct otw_cur *c, struct otw_dctx *x)
 		if (r == OTW_MALFORMED)
 			v = r;
 	}
-	st.nhdr = (uint8_t)((st.nhdr & ~(3u << (dir * 2))) | nh << (dir * 2));
 	memcpy(x->state, &st, sizeof(st));
 	return v;
 }
@@ -293,6 +299,8 @@ static const struct otw_dissector dis_s7plus = {
 	.port = ISO_PORT,
 	.probe = probe_s7plus,
 	.dissect = iso_dissect,
+	.pdu_len = iso_pdu_len,
+	.pdu_max = UINT16_MAX, /* TPKT length; the buffer size caps it */
 	.op_name = iso_op_name,
 };
 
@@ -303,6 +311,8 @@ static const struct otw_dissector dis_mms = {
 	.port = ISO_PORT,
 	.probe = probe_mms,
 	.dissect = iso_dissect,
+	.pdu_len = iso_pdu_len,
+	.pdu_max = UINT16_MAX, /* TPKT length; the buffer size caps it */
 	.op_name = NULL, /* dis_s7 names all three apps */
 };
 
@@ -313,6 +323,8 @@ static const struct otw_dissector dis_s7 = {
 	.port = ISO_PORT,
 	.probe = probe_s7,
 	.dissect = iso_dissect,
+	.pdu_len = iso_pdu_len,
+	.pdu_max = UINT16_MAX, /* TPKT length; the buffer size caps it */
 	.op_name = NULL,
 };
 

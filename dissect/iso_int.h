@@ -13,10 +13,8 @@
  * COTP never changes within one connection, so S7comm and MMS share the
  * tail of it. */
 struct iso_state {
-	uint16_t skip[2];   /* bytes of a cut TPKT still to come, per direction */
-	uint8_t hdr[2][3];  /* start of a TPKT header cut after 1-3 bytes */
-	uint8_t nhdr;       /* bits 0-1: bytes in hdr[0], bits 2-3: hdr[1] */
 	uint8_t flags;      /* ISO_F_* */
+	uint8_t pad[11];
 	union {
 		struct {    /* S7comm: last two jobs, to key their acks */
 			struct {

@@ -1,9 +1,9 @@
 /* Modbus/TCP (Modbus Messaging on TCP/IP Implementation Guide V1.0b,
  * Application Protocol Specification V1.1b3) and Schneider UMAS carried in
- * function code 90. Several ADUs may share a segment; an ADU cut by a
- * segment boundary is parsed as far as it goes, its tail skipped in the
- * next segment rather than misparsed. docs/protocols/modbus.md has the
- * unit/func/addr encoding and the identity facts. */
+ * function code 90. The engine frames the stream by the MBAP length
+ * (mb_pdu_len) and reassembles ADUs cut by segment boundaries, so dissect
+ * sees one whole ADU. docs/protocols/modbus.md has the unit/func/addr
+ * encoding and the identity facts. */
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +13,7 @@
 
 #define MB_PORT 502
 #define MB_MAX_LEN 254   /* MBAP length: unit id + PDU (max PDU 253) */
+#define MBAP_HDR 6       /* transaction id, protocol id, length */
 #define MB_PENDING 4
 
 #define FC_DIAG 8        /* §6.8: sub-function in the op func */
@@ -40,11 +41,10 @@ struct mb_state {
 		uint8_t sub;   /* FC 8 sub-function (<= 0xff), FC 43 MEI
 				* type, FC 90 UMAS function; else 0 */
 	} pend[MB_PENDING];  /* requests awaiting their response */
-	uint16_t skip[2];    /* bytes of a cut ADU still to come, per direction */
 	uint8_t n_pend;
 	uint8_t next;        /* round-robin victim when pend is full */
 	uint8_t flags;       /* MB_FLAG_* */
-	uint8_t pad;
+	uint8_t pad[5];
 };
 _Static_assert(sizeof(struct mb_state) == 24, "state layout");
 _Static_assert(sizeof(struct mb_state) <= OTW_APP_STATE_BYTES, "state size");
@@ -430,22 +430,36 @@ static bool mb_resp_pdu(struct otw_cur *pdu, struct otw_dctx *x,
 	}
 }
 
+/* MBAP length (§4.1) frames the stream; a bad protocol id or length
+ * leaves nothing to go on: the rest of the segment is dropped. */
+static enum otw_pdu mb_pdu_len(const struct otw_cur *c,
+			       const struct otw_dctx *x, uint32_t *len)
+{
+	uint16_t pid, n;
+
+	(void)x;
+	if (!otw_cur_peek_u16be(c, 2, &pid) || !otw_cur_peek_u16be(c, 4, &n)) {
+		*len = MBAP_HDR;
+		return OTW_PDU_MORE;
+	}
+	if (pid != 0 || n < 2 || n > MB_MAX_LEN) {
+		*len = (uint32_t)otw_cur_left(c);
+		return OTW_PDU_JUNK;
+	}
+	*len = MBAP_HDR + (uint32_t)n;
+	return OTW_PDU_LEN;
+}
+
+/* One ADU from the engine (several when called on a datagram-like buffer,
+ * as the fuzzers do); a cut one (the pool was full) is parsed as far as it
+ * goes. */
 static enum otw_verdict mb_dissect(struct otw_cur *c, struct otw_dctx *x)
 {
 	struct mb_state st;
-	unsigned dir = x->from_client ? 0 : 1;
 	enum otw_verdict v = OTW_OK;
 	bool malformed = false;
 
 	memcpy(&st, x->state, sizeof(st));
-	if (x->gap) /* lost bytes: resynchronise on this segment */
-		st.skip[dir] = 0;
-	if (st.skip[dir] != 0) { /* tail of an ADU cut by the previous segment */
-		size_t n = st.skip[dir] < otw_cur_left(c) ? st.skip[dir]
-							  : otw_cur_left(c);
-		(void)otw_cur_skip(c, n);
-		st.skip[dir] = (uint16_t)(st.skip[dir] - n);
-	}
 	while (otw_cur_left(c) > 0) {
 		uint16_t tid, pid, len;
 		uint8_t unit, func;
@@ -462,8 +476,7 @@ static enum otw_verdict mb_dissect(struct otw_cur *c, struct otw_dctx *x)
 			break;
 		}
 		if (!otw_cur_sub(c, len, &pdu)) {
-			/* the ADU continues in the next segment */
-			st.skip[dir] = (uint16_t)(len - otw_cur_left(c));
+			/* a prefix: the rest was not buffered */
 			pdu = *c;
 			c->p = c->end;
 			v = OTW_SHORT;
@@ -520,6 +533,8 @@ static const struct otw_dissector dis_modbus = {
 	.probe = mb_probe,
 	.dissect = mb_dissect,
 	.op_name = mb_op_name,
+	.pdu_len = mb_pdu_len,
+	.pdu_max = MBAP_HDR + MB_MAX_LEN,
 };
 
 const struct otw_dissector *const otw_plugin_modbus[] = { &dis_modbus, NULL };

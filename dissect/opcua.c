@@ -7,9 +7,10 @@
  * responses and ServiceFaults are counted against their request's id.
  * Transport messages without a service: 0xFF01 hello (HEL/ACK, ERR is its
  * exception), 0xFF02 an encrypted MSG chunk, 0xFF04 reverse hello.
- * A message cut by a segment boundary is parsed as far as it goes and its
- * tail skipped; chunks after the first of a multi-chunk message are
- * skipped. Encrypted chunks are counted, never parsed. */
+ * The engine frames the stream by the message header (ua_pdu_len) and
+ * reassembles messages cut by segment boundaries; one over its buffer cap
+ * is parsed as far as it goes. Chunks after the first of a multi-chunk
+ * message are skipped. Encrypted chunks are counted, never parsed. */
 #include <netinet/in.h>
 #include <string.h>
 
@@ -32,18 +33,16 @@
 
 /* Per-flow state. */
 struct ua_state {
-	uint32_t skip[2];   /* bytes of a cut message still to come, per dir */
 	struct {
 		uint16_t req;   /* low 16 bits of the request id; */
 		uint16_t func;  /* 0 = free */
 	} pend[UA_PEND];
 	uint8_t flags;      /* UF_* */
 	uint8_t next;       /* round-robin victim */
-	uint8_t pad[2];
+	uint8_t pad[10];
 };
 #define UF_CLEAR 1u       /* the channel's policy is None */
 #define UF_SECURE 2u      /* the channel's policy is not None */
-#define UF_RESYNC0 4u     /* a header was cut, per dir (<< dir) */
 #define UF_CONT0 16u      /* inside a multi-chunk message, per dir */
 _Static_assert(sizeof(struct ua_state) == 24, "state layout");
 _Static_assert(sizeof(struct ua_state) <= OTW_APP_STATE_BYTES, "state size");
@@ -529,52 +528,55 @@ static bool ua_probe_heur(const struct otw_cur *c, const struct otw_dctx *x)
 	return false;
 }
 
+/* TCP framing by the message header (§7.1.2.2). While resynchronising
+ * (after lost bytes) a header's message must end the segment or be
+ * followed by another header; what precedes it is skipped. */
+static enum otw_pdu ua_pdu_len(const struct otw_cur *c,
+			       const struct otw_dctx *x, uint32_t *len)
+{
+	uint8_t t[4];
+	uint32_t size, next;
+	struct otw_cur nx = *c;
+
+	if (!x->resync) {
+		if (otw_cur_left(c) < UA_HDR) {
+			*len = UA_HDR;
+			return OTW_PDU_MORE;
+		}
+		if (!ua_hdr_ok(c, t, &size)) {
+			*len = (uint32_t)otw_cur_left(c); /* nothing to go on */
+			return OTW_PDU_JUNK;
+		}
+		*len = size;
+		return OTW_PDU_LEN;
+	}
+	if (ua_hdr_ok(c, t, &size) &&
+	    (size == otw_cur_left(c) ||
+	     (otw_cur_skip(&nx, size) && ua_hdr_ok(&nx, t, &next)))) {
+		*len = size;
+		return OTW_PDU_LEN;
+	}
+	*len = otw_cur_left(c) < UA_HDR ? (uint32_t)otw_cur_left(c) : 1;
+	return OTW_PDU_JUNK;
+}
+
+/* One message from the engine (a prefix when x->cut; several from a
+ * fuzzer). */
 static enum otw_verdict ua_dissect(struct otw_cur *c, struct otw_dctx *x)
 {
 	struct ua_state st;
 	unsigned dir = x->from_client ? 0 : 1;
-	uint8_t resync = (uint8_t)(UF_RESYNC0 << dir);
 	enum otw_verdict v = OTW_OK;
 	uint8_t t[4];
 	uint32_t size;
 
 	memcpy(&st, x->state, sizeof(st));
-	if (x->gap) {
-		st.skip[dir] = 0;
-		st.flags = (uint8_t)(st.flags | resync) & (uint8_t)~(UF_CONT0 << dir);
-	}
-	if (st.skip[dir] != 0) {
-		size_t n = st.skip[dir] < otw_cur_left(c) ? st.skip[dir]
-							  : otw_cur_left(c);
-		(void)otw_cur_skip(c, n);
-		st.skip[dir] -= (uint32_t)n;
-	}
-	if ((st.flags & resync) && otw_cur_left(c) > 0) {
-		/* after lost or cut bytes: find a header whose message ends
-		 * the segment or is followed by another header */
-		bool found = false;
-		while (otw_cur_left(c) >= UA_HDR) {
-			struct otw_cur nx = *c;
-			if (ua_hdr_ok(c, t, &size) &&
-			    (size == otw_cur_left(c) ||
-			     (otw_cur_skip(&nx, size) && ua_hdr_ok(&nx, t, &size)))) {
-				found = true;
-				break;
-			}
-			(void)otw_cur_skip(c, 1);
-		}
-		if (!found) {
-			c->p = c->end;
-			memcpy(x->state, &st, sizeof(st));
-			return OTW_OK;
-		}
-		st.flags &= (uint8_t)~resync;
-	}
+	if (x->gap) /* lost bytes: a multi-chunk message is lost too */
+		st.flags &= (uint8_t)~(UF_CONT0 << dir);
 	while (otw_cur_left(c) > 0) {
 		struct otw_cur body;
 
 		if (otw_cur_left(c) < UA_HDR) {
-			st.flags |= resync;
 			v = OTW_SHORT;
 			break;
 		}
@@ -584,8 +586,7 @@ static enum otw_verdict ua_dissect(struct otw_cur *c, struct otw_dctx *x)
 		}
 		(void)otw_cur_skip(c, UA_HDR);
 		if (!otw_cur_sub(c, size - UA_HDR, &body)) {
-			st.skip[dir] = (uint32_t)(size - UA_HDR - otw_cur_left(c));
-			body = *c;
+			body = *c; /* a prefix: the rest was not buffered */
 			c->p = c->end;
 			v = OTW_SHORT;
 		}
@@ -603,6 +604,8 @@ static const struct otw_dissector dis_opcua = {
 	.probe = ua_probe,
 	.dissect = ua_dissect,
 	.op_name = ua_op_name,
+	.pdu_len = ua_pdu_len,
+	.pdu_max = UA_MAX_MSG, /* the buffer size caps it */
 };
 
 static const struct otw_dissector dis_opcua_heur = {
@@ -613,6 +616,8 @@ static const struct otw_dissector dis_opcua_heur = {
 	.probe = ua_probe_heur,
 	.dissect = ua_dissect,
 	.op_name = NULL, /* named by dis_opcua */
+	.pdu_len = ua_pdu_len,
+	.pdu_max = UA_MAX_MSG,
 };
 
 const struct otw_dissector *const otw_plugin_opcua[] = {

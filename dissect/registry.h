@@ -34,7 +34,21 @@ struct otw_dctx {
 	uint16_t app;       /* the flow's app (enum otw_app) */
 	bool from_client;   /* packet goes client -> server */
 	bool gap;           /* TCP bytes were lost before this payload */
+	/* With pdu_len (TCP): */
+	bool resync;        /* pdu_len: c is not known to start a PDU (after
+			     * lost bytes or junk); accept only a sure start */
+	bool cut;           /* dissect: c is a prefix of a PDU whose tail is
+			     * not dissected (over the per-flow cap, or no
+			     * reassembly buffer was free) */
 	uint64_t ts_ns;
+};
+
+/* pdu_len verdicts: how the engine frames a TCP stream into PDUs. */
+enum otw_pdu {
+	OTW_PDU_LEN,  /* *len = the PDU's total size on the wire (>= 1) */
+	OTW_PDU_MORE, /* too few bytes to tell: *len = bytes needed (> left) */
+	OTW_PDU_JUNK, /* c does not start a PDU: skip *len bytes (>= 1); more
+		       * than c holds drops the rest of the segment */
 };
 
 /* Operation categories, in rising order of what they can do to a process
@@ -67,6 +81,17 @@ struct otw_dissector {
 	/* Name and category (OTW_CAT_*) of function func of app, or NULL when
 	 * app is not this dissector's or func is unknown. May be NULL. */
 	const char *(*op_name)(unsigned app, unsigned func, const char **cat);
+	/* TCP, optional: the size of the PDU at c (see enum otw_pdu), from
+	 * its first bytes; must not report anything. With it the engine
+	 * reassembles the stream (engine.c, docs/architecture.md): dissect()
+	 * gets exactly one PDU per call, whole, or its first bytes with
+	 * x->cut set. c never holds more than the bytes at hand. */
+	enum otw_pdu (*pdu_len)(const struct otw_cur *c,
+				const struct otw_dctx *x, uint32_t *len);
+	/* Largest PDU the engine buffers whole for this protocol (the
+	 * engine's reassembly buffer size caps it); bigger PDUs are
+	 * dissected as far as that prefix goes, their tail skipped. */
+	uint32_t pdu_max;
 };
 
 /* Find the dissector for a flow's first payload: a port match whose probe

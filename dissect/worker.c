@@ -58,6 +58,7 @@ struct wk_opts {
 	unsigned max_flows; /* 0: engine default */
 	unsigned linger_ms;
 	unsigned wait_s;
+	unsigned evid_slots; /* frames kept for alert evidence; 0: none */
 };
 
 struct wk {
@@ -122,13 +123,15 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: otw-dissect [EAL args] -- --worker N [--events URL]\n"
-		"       [--max-flows N] [--linger-ms MS] [--wait S]\n"
+		"       [--max-flows N] [--linger-ms MS] [--wait S] [--evidence-slots N]\n"
 		"  --worker N      ring to drain (0..%d)\n"
 		"  --events URL    otw-baseline's NNG pull socket (default %s)\n"
 		"  --max-flows N   flow table capacity (default: engine's)\n"
 		"  --linger-ms MS  after the final flush, time for NNG to deliver (500)\n"
-		"  --wait S        wait this long for capture's ring (10)\n",
-		OTW_MAX_WORKERS - 1, OTW_EV_URL_DEFAULT);
+		"  --wait S        wait this long for capture's ring (10)\n"
+		"  --evidence-slots N  recent frames kept for alert pcaps (%u; 0: none,\n"
+		"                  saves ~8 ns per packet)\n",
+		OTW_MAX_WORKERS - 1, OTW_EV_URL_DEFAULT, OTW_PKTRING_SLOTS_DEFAULT);
 }
 
 static int parse_opts(int argc, char **argv, struct wk_opts *o)
@@ -139,6 +142,7 @@ static int parse_opts(int argc, char **argv, struct wk_opts *o)
 		{ "max-flows", required_argument, NULL, 'f' },
 		{ "linger-ms", required_argument, NULL, 'l' },
 		{ "wait", required_argument, NULL, 'W' },
+		{ "evidence-slots", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -149,6 +153,7 @@ static int parse_opts(int argc, char **argv, struct wk_opts *o)
 	o->max_flows = 0;
 	o->linger_ms = 500;
 	o->wait_s = 10;
+	o->evid_slots = OTW_PKTRING_SLOTS_DEFAULT;
 	optind = 1;
 	while (rc == 0 && (c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
@@ -167,6 +172,9 @@ static int parse_opts(int argc, char **argv, struct wk_opts *o)
 			break;
 		case 'W':
 			rc = otw_parse_uint(optarg, 0, 3600, &o->wait_s);
+			break;
+		case 'E':
+			rc = otw_parse_uint(optarg, 0, 1u << 24, &o->evid_slots);
 			break;
 		case 'h':
 			usage(stdout);
@@ -379,9 +387,10 @@ static void wk_evid_open(struct wk *wk)
 	char url[512];
 	int rc;
 
-	if (!otw_ipc_evid_url(wk->o.url, wk->o.id, url, sizeof(url)))
+	if (wk->o.evid_slots == 0 ||
+	    !otw_ipc_evid_url(wk->o.url, wk->o.id, url, sizeof(url)))
 		return;
-	if ((rc = otw_pktring_create(0, &wk->pring)) != 0) {
+	if ((rc = otw_pktring_create(wk->o.evid_slots, &wk->pring)) != 0) {
 		otw_log(LOG_WARNING, "event=evidence_off err=\"%s\"", otw_strerror(rc));
 		return;
 	}

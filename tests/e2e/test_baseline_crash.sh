@@ -26,7 +26,14 @@ mkdir "$store"
 pid=$!
 "$EVSEND" "$url" 0 $EPOCH 0 $N1 500 >"$tmp/send1" &
 spid=$!
-sleep 0.8
+# kill once some batches are committed (not after a fixed time: a loaded
+# machine may start otw-baseline late); the sender needs ~6 s for all
+for _ in $(seq 200); do
+	sleep 0.1
+	n=$("$OTWATCH" inventory --store "$store" --json 2>/dev/null |
+		grep -c '"type":"conn"' || true)
+	[ "${n:-0}" -gt 0 ] && break
+done
 kill -9 "$pid"
 wait "$pid" 2>/dev/null || true
 pid=

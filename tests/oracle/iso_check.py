@@ -43,11 +43,6 @@ OVERRIDES = {
     # nothing, the engine's second classification try finds MMS
     ("iti-mms-and-goose", "mms", "172.16.0.101", "172.16.201.7", 0x100):
         (0, 1, 0),
-    # frame 524: the response to invokeID 172 starts 29 bytes before the
-    # end of the segment, cut inside its own length octets; otwatch does not
-    # reassemble TCP, tshark does
-    ("emre-substation-abb2", "mms", "192.168.1.150", "192.168.1.200", 6):
-        (192, 191, 0),
 }
 
 

@@ -97,4 +97,46 @@ static inline void pb_tcp_frame(struct pb *p, const uint8_t smac[6], const uint8
 	pb_tcp_frame_seq(p, smac, dmac, sip, dip, sp, dp, 1, flags, pay, paylen);
 }
 
+/* CRC-16/DNP (IEEE 1815 §9.2.6), bit by bit: independent of the
+ * plug-in's table. */
+static inline uint16_t pb_dnp3_crc(const uint8_t *p, size_t n)
+{
+	uint16_t c = 0;
+	for (size_t i = 0; i < n; i++) {
+		c ^= p[i];
+		for (int b = 0; b < 8; b++)
+			c = (c & 1) ? (uint16_t)((c >> 1) ^ 0xa6bc) : (uint16_t)(c >> 1);
+	}
+	return (uint16_t)~c;
+}
+
+/* DNP3 link frame with user data ud (transport header included), CRCs
+ * after the header and every 16-octet block. Returns its size. */
+static inline size_t pb_dnp3_frame(uint8_t *out, uint8_t ctrl, uint16_t dst,
+				   uint16_t src, const uint8_t *ud, size_t n)
+{
+	size_t o = 0;
+	uint16_t c;
+	out[o++] = 0x05;
+	out[o++] = 0x64;
+	out[o++] = (uint8_t)(5 + n);
+	out[o++] = ctrl;
+	out[o++] = (uint8_t)dst;
+	out[o++] = (uint8_t)(dst >> 8);
+	out[o++] = (uint8_t)src;
+	out[o++] = (uint8_t)(src >> 8);
+	c = pb_dnp3_crc(out, 8);
+	out[o++] = (uint8_t)c;
+	out[o++] = (uint8_t)(c >> 8);
+	for (size_t i = 0; i < n; i += 16) {
+		size_t b = n - i < 16 ? n - i : 16;
+		memcpy(out + o, ud + i, b);
+		c = pb_dnp3_crc(ud + i, b);
+		o += b;
+		out[o++] = (uint8_t)c;
+		out[o++] = (uint8_t)(c >> 8);
+	}
+	return o;
+}
+
 #endif

@@ -46,45 +46,7 @@ static struct otw_engine *mk(struct cap *c)
 	return e;
 }
 
-/* CRC-16/DNP, bit by bit (independent of the plug-in's table). */
-static uint16_t crc(const uint8_t *p, size_t n)
-{
-	uint16_t c = 0;
-	for (size_t i = 0; i < n; i++) {
-		c ^= p[i];
-		for (int b = 0; b < 8; b++)
-			c = (c & 1) ? (uint16_t)((c >> 1) ^ 0xa6bc) : (uint16_t)(c >> 1);
-	}
-	return (uint16_t)~c;
-}
-
-/* Link frame with user data ud (transport header included). */
-static size_t frame(uint8_t *out, uint8_t ctrl, uint16_t dst, uint16_t src,
-		    const uint8_t *ud, size_t n)
-{
-	size_t o = 0;
-	uint16_t c;
-	out[o++] = 0x05;
-	out[o++] = 0x64;
-	out[o++] = (uint8_t)(5 + n);
-	out[o++] = ctrl;
-	out[o++] = (uint8_t)dst;
-	out[o++] = (uint8_t)(dst >> 8);
-	out[o++] = (uint8_t)src;
-	out[o++] = (uint8_t)(src >> 8);
-	c = crc(out, 8);
-	out[o++] = (uint8_t)c;
-	out[o++] = (uint8_t)(c >> 8);
-	for (size_t i = 0; i < n; i += 16) {
-		size_t b = n - i < 16 ? n - i : 16;
-		memcpy(out + o, ud + i, b);
-		c = crc(ud + i, b);
-		o += b;
-		out[o++] = (uint8_t)c;
-		out[o++] = (uint8_t)(c >> 8);
-	}
-	return o;
-}
+#define frame pb_dnp3_frame /* pktbuild.h */
 
 /* master -> outstation request / outstation -> master response frame */
 static size_t req(uint8_t *out, const uint8_t *app, size_t n)
@@ -130,11 +92,13 @@ static const struct otw_ev_op *find_op(const struct cap *c, uint16_t unit,
 	return NULL;
 }
 
+/* Function ops (not object-header or IIN ops, func >= 0x100). */
 static unsigned n_ops(const struct cap *c)
 {
 	unsigned n = 0;
 	for (unsigned i = 0; i < c->n; i++)
-		n += c->ev[i].kind == OTW_EV_OP && c->ev[i].u.op.app == OTW_APP_DNP3;
+		n += c->ev[i].kind == OTW_EV_OP && c->ev[i].u.op.app == OTW_APP_DNP3 &&
+		     c->ev[i].u.op.func < 0x100;
 	return n;
 }
 
@@ -366,9 +330,8 @@ static void bad_crc_is_malformed_and_unused(void **s)
 }
 
 /* Two frames per segment; a frame cut at every point across two segments:
- * one op each time (when the first data block is whole in the first
- * segment or the cut is in the header and the frame lost), never a
- * misparse of the tail, and the next frame always found. */
+ * the engine reassembles it, one op each time, and the next frame is
+ * always found. */
 static void frames_across_segments(void **s)
 {
 	uint8_t a[300], b[300], seg[600];
@@ -392,12 +355,10 @@ static void frames_across_segments(void **s)
 		sel = find_op(&c, OUT_ADDR, 3);
 		assert_non_null(rd);
 		assert_int_equal(rd->count, 2);
-		if (cut >= 10 + 16 + 2) { /* header + first block present */
-			assert_non_null(sel);
-			assert_int_equal(sel->count, 1);
-			assert_int_equal(sel->addr_lo, 5);
-		}
-		assert_int_equal(n_ops(&c), sel ? 2 : 1);
+		assert_non_null(sel);
+		assert_int_equal(sel->count, 1);
+		assert_int_equal(sel->addr_lo, 5);
+		assert_int_equal(n_ops(&c), 2);
 		otw_engine_destroy(e);
 	}
 	{ /* both frames in one segment */
@@ -417,6 +378,92 @@ static void frames_across_segments(void **s)
 /* Every prefix of a valid payload, as the first payload of a flow and as a
  * later one, over TCP and UDP: no overread (ASan), never an op from bytes
  * not there. */
+/* Every object header of a request is an op 0x100 | function with unit =
+ * group << 8 | variation and its index range; walking stops at a header
+ * whose objects it cannot size. */
+static void object_headers(void **s)
+{
+	/* read: g60v2 all, g1v2 start-stop 0..15, g30v1 8-bit count 2 with
+	 * 1-octet indexes 9 and 4, g20v1 16-bit count 0x28 index 300 */
+	static const uint8_t RD[] = { 0xc1, 0x01, 60, 2, 0x06, 1, 2, 0x00, 0, 15,
+				      30, 1, 0x17, 2, 9, 4, 20, 1, 0x28, 1, 0,
+				      0x2c, 0x01 };
+	/* direct operate: g41v2 (3 octets) index 7, then g12v1 CROB index
+	 * 5, then a free-format header (0x5b): reported, the walk ends */
+	static const uint8_t DO[] = { 0xc2, 0x05, 41, 2, 0x17, 1, 7, 0x10, 0, 0,
+				      12, 1, 0x17, 1, 5, 0x03, 1, 0x64, 0, 0, 0,
+				      0x64, 0, 0, 0, 0, 70, 3, 0x5b, 1, 4, 0, 1,
+				      2, 3, 4, 20, 1, 0x06 };
+	struct cap c;
+	struct otw_engine *e = mk(&c);
+	uint8_t f[300];
+	const struct otw_ev_op *op;
+	const char *cat = NULL;
+	(void)s;
+	seq[0] = seq[1] = 1;
+	tx(e, true, 40011, f, req(f, RD, sizeof(RD)), 1);
+	tx(e, true, 40011, f, req(f, DO, sizeof(DO)), 2);
+	otw_engine_flush(e, true);
+	assert_non_null(op = find_op(&c, 60 << 8 | 2, 0x101));
+	assert_int_equal(op->count, 1);
+	assert_int_equal(op->addr_lo, OTW_ADDR_NONE);
+	assert_non_null(op = find_op(&c, 1 << 8 | 2, 0x101));
+	assert_int_equal(op->addr_lo, 0);
+	assert_int_equal(op->addr_hi, 15);
+	assert_non_null(op = find_op(&c, 30 << 8 | 1, 0x101));
+	assert_int_equal(op->addr_lo, 4);
+	assert_int_equal(op->addr_hi, 9);
+	assert_non_null(op = find_op(&c, 20 << 8 | 1, 0x101));
+	assert_int_equal(op->addr_lo, 300);
+	assert_int_equal(op->addr_hi, 300);
+	assert_non_null(op = find_op(&c, 41 << 8 | 2, 0x105));
+	assert_int_equal(op->addr_lo, 7);
+	assert_non_null(op = find_op(&c, 12 << 8 | 1, 0x105));
+	assert_int_equal(op->addr_lo, 5);
+	assert_non_null(op = find_op(&c, 70 << 8 | 3, 0x105));
+	assert_null(find_op(&c, 20 << 8 | 1, 0x105)); /* after free format */
+	/* the function ops keep their outstation unit and first range */
+	assert_non_null(op = find_op(&c, OUT_ADDR, 5));
+	assert_int_equal(op->addr_lo, 7);
+	assert_string_equal(otw_registry_op_name(OTW_APP_DNP3, 0x105, &cat),
+			    "direct_operate_objects");
+	assert_string_equal(cat, OTW_CAT_CONTROL);
+	otw_engine_destroy(e);
+}
+
+/* IIN flags a detection engine acts on: one response op each, under the
+ * outstation's address; routine bits (class events) are not reported. */
+static void iin_flags(void **s)
+{
+	/* IIN1 0x92: device restart, need time, class 1 events; IIN2 0x20:
+	 * configuration corrupt */
+	static const uint8_t RSP[] = { 0xc1, 0x81, 0x92, 0x20 };
+	static const uint8_t RSP2[] = { 0xc2, 0x81, 0x80, 0x00 };
+	struct cap c;
+	struct otw_engine *e = mk(&c);
+	uint8_t f[300];
+	const struct otw_ev_op *op;
+	const char *cat = NULL;
+	(void)s;
+	seq[0] = seq[1] = 1;
+	tx(e, false, 40012, f, rsp(f, RSP, sizeof(RSP)), 1);
+	tx(e, false, 40012, f, rsp(f, RSP2, sizeof(RSP2)), 2);
+	otw_engine_flush(e, true);
+	assert_non_null(op = find_op(&c, OUT_ADDR, 0x207));
+	assert_int_equal(op->responses, 2);
+	assert_int_equal(op->count, 0);
+	assert_non_null(op = find_op(&c, OUT_ADDR, 0x204));
+	assert_int_equal(op->responses, 1);
+	assert_non_null(op = find_op(&c, OUT_ADDR, 0x20d));
+	assert_int_equal(op->responses, 1);
+	assert_null(find_op(&c, OUT_ADDR, 0x201)); /* class 1 events */
+	assert_null(find_op(&c, OUT_ADDR, 0x206));
+	assert_string_equal(otw_registry_op_name(OTW_APP_DNP3, 0x207, &cat),
+			    "iin_device_restart");
+	assert_null(otw_registry_op_name(OTW_APP_DNP3, 0x201, &cat));
+	otw_engine_destroy(e);
+}
+
 static void every_truncation_is_safe(void **s)
 {
 	uint8_t f[300];
@@ -454,6 +501,8 @@ int main(void)
 		cmocka_unit_test(group0_device_attributes),
 		cmocka_unit_test(bad_crc_is_malformed_and_unused),
 		cmocka_unit_test(frames_across_segments),
+		cmocka_unit_test(object_headers),
+		cmocka_unit_test(iin_flags),
 		cmocka_unit_test(every_truncation_is_safe),
 	};
 	return cmocka_run_group_tests(t, NULL, NULL);
