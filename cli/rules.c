@@ -13,12 +13,21 @@
 #include "otw_err.h"
 #include "otw_ipc-t.h"
 #include "store.h"
+#include "withstore.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: otwatch rules check [FILE]    (default %s)\n"
 		   "       otwatch rules reload [--user NAME] [--store DIR]\n",
 		otw_ioc_default_path());
+}
+
+/* Ask otw-baseline to re-read the file, audited in the same commit. */
+static int reload(struct otw_txn *txn, void *user)
+{
+	int rc = otw_ctl_rules_bump(txn);
+
+	return rc ? rc : otw_store_audit_log(txn, user, "rules.reload", "rules", "");
 }
 
 int otw_cmd_rules(int argc, char **argv)
@@ -31,8 +40,6 @@ int otw_cmd_rules(int argc, char **argv)
 	};
 	const char *dir = OTW_STORE_DIR_DEFAULT, *user = NULL, *sub, *err;
 	struct otw_ioc *ioc;
-	struct otw_store *st;
-	struct otw_txn *txn;
 	unsigned line;
 	int ch, rc;
 
@@ -64,20 +71,9 @@ int otw_cmd_rules(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if ((rc = otw_store_open(dir, 0, 0, &st)) != 0) {
-		fprintf(stderr, "otwatch rules: cannot open the store %s: %s\n", dir, otw_strerror(rc));
-		return 1;
-	}
-	if ((rc = otw_store_txn_begin(st, true, &txn)) == 0) {
-		if ((rc = otw_ctl_rules_bump(txn)) == 0 &&
-		    (rc = otw_store_audit_log(txn, otw_cli_user(user), "rules.reload", "rules", "")) == 0)
-			rc = otw_store_txn_commit(txn);
-		else
-			otw_store_txn_abort(txn);
-	}
-	otw_store_close(st);
-	if (rc != 0) {
-		fprintf(stderr, "otwatch rules: %s\n", otw_strerror(rc));
+	if ((rc = otw_cli_with_store("rules", dir, true, reload, (void *)otw_cli_user(user))) != 0) {
+		if (rc != 1) /* 1: the store did not open (said already) */
+			fprintf(stderr, "otwatch rules: %s\n", otw_strerror(rc));
 		return 1;
 	}
 	return 0;
