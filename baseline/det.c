@@ -15,6 +15,7 @@
 #include "opnames.h"
 #include "otw_app.h"
 #include "otw_pkt.h"
+#include "rate.h"
 
 /* Kinds of baseline entry, mixed into each key. */
 enum {
@@ -22,6 +23,8 @@ enum {
 	K_SCAN_PD, K_SCAN_HD, K_FACT, K_ALERT, K_SCAN_P, K_SCAN_H,
 	K_OPER_OK, K_SCAN_OK, K_EXC_OK, K_THREAT_OK, /* learned from alerts */
 	K_ARP_OWN, K_ARP_SEEN, /* facts map: an IP's ARP owner, its last claim */
+	K_MASTER, /* (client, server, app) learned in learning mode only */
+	K_POLL, K_VOL, /* timing / volume records (rate.c), alert causes */
 };
 
 /* The owner of an IP may hand it over (re-addressing, a replaced device)
@@ -46,9 +49,22 @@ struct otw_det {
 	uint64_t *fresh;         /* keys learned since the last drain */
 	uint32_t n_fresh, cap_fresh;
 	uint64_t t0, now;        /* packet time: first event, newest event */
-	bool forced_end;
+	uint8_t mode;            /* enum otw_learn_mode */
+	struct otw_cidr scopes[OTW_DET_SCOPES_MAX];
+	unsigned n_scopes;
+	uint64_t ended_ns;       /* auto mode: packet time learning ended */
+	bool auto_end_pending;   /* for otw_det_take_auto_end */
+	uint32_t flat_recent;    /* entries in the last tenth when it ended */
+	uint64_t *ring;          /* times of the last flat_max+1 new entries */
+	uint32_t ring_n, ring_pos;
+	bool auto_learning;      /* the event in hand is learned by the rule */
+	uint64_t ev_ts;          /* packet time of the event in hand */
 	uint64_t cause;          /* baseline key the next raise() would learn */
 	struct otw_det_stats st;
+	struct otw_excl excl[OTW_EXCL_MAX];
+	unsigned n_excl;
+	struct otw_ioc *ioc;
+	struct otw_rate *rate;
 };
 
 static uint64_t mix64(uint64_t x)
@@ -83,18 +99,19 @@ static uint64_t key(unsigned kind, const struct otw_ip *a, const struct otw_ip *
 	return h ? h : 1;
 }
 
-static int hmap_init(struct hmap *m, uint32_t max)
+/* A set (with_vals false) touches only its keys: one cache line a lookup. */
+static int hmap_init(struct hmap *m, uint32_t max, bool with_vals)
 {
 	uint32_t slots = 16;
 
 	while (slots < max + max / 2 && slots < (1u << 30))
 		slots <<= 1;
 	m->keys = calloc(slots, sizeof(*m->keys));
-	m->vals = calloc(slots, sizeof(*m->vals));
+	m->vals = with_vals ? calloc(slots, sizeof(*m->vals)) : NULL;
 	m->mask = slots - 1;
 	m->n = 0;
 	m->max = max;
-	return m->keys && m->vals ? 0 : -ENOMEM;
+	return m->keys && (m->vals || !with_vals) ? 0 : -ENOMEM;
 }
 
 static void hmap_free(struct hmap *m)
@@ -125,12 +142,13 @@ static bool hmap_add(struct hmap *m, uint64_t k, uint64_t **val)
 
 	if (s == NULL || (!found && m->n >= m->max))
 		return false;
-	if (val)
+	if (val && m->vals)
 		*val = &m->vals[i];
 	if (found)
 		return false;
 	*s = k;
-	m->vals[i] = 0;
+	if (m->vals)
+		m->vals[i] = 0;
 	m->n++;
 	return true;
 }
@@ -142,7 +160,7 @@ static bool hmap_has(struct hmap *m, uint64_t k, uint64_t **val)
 
 	if (hmap_slot(m, k, &found, &i) == NULL || !found)
 		return false;
-	if (val)
+	if (val && m->vals)
 		*val = &m->vals[i];
 	return true;
 }
@@ -162,23 +180,29 @@ void otw_det_conf_default(struct otw_det_conf *c)
 	c->scan_hosts = 16;
 	c->exc_burst = 10;
 	c->max_entries = 1u << 20;
+	c->flat = true;
+	c->flat_max = 20;
+	c->rate_pairs = 1u << 16;
 }
 
 int otw_det_create(const struct otw_det_conf *conf, struct otw_det **out)
 {
 	struct otw_det *d;
 
-	if (conf->max_entries < 16 || conf->scan_window_ns == 0)
+	if (conf->max_entries < 16 || conf->scan_window_ns == 0 ||
+	    conf->flat_max > OTW_DET_FLAT_MAX)
 		return -EINVAL;
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return -ENOMEM;
 	d->conf = *conf;
 	d->cap_alerts = 4096;
-	if (hmap_init(&d->base, conf->max_entries) != 0 ||
-	    hmap_init(&d->win, 1u << 16) != 0 ||
-	    hmap_init(&d->alert_ix, d->cap_alerts) != 0 ||
-	    hmap_init(&d->facts, 1u << 16) != 0 ||
+	if (hmap_init(&d->base, conf->max_entries, false) != 0 ||
+	    hmap_init(&d->win, 1u << 16, true) != 0 ||
+	    hmap_init(&d->alert_ix, d->cap_alerts, true) != 0 ||
+	    hmap_init(&d->facts, 1u << 16, true) != 0 ||
 	    (d->alerts = calloc(d->cap_alerts, sizeof(*d->alerts))) == NULL ||
+	    (d->ring = calloc((size_t)conf->flat_max + 1, sizeof(*d->ring))) == NULL ||
+	    otw_rate_create(conf->rate_pairs < 16 ? 16 : conf->rate_pairs, &d->rate) != 0 ||
 	    (d->fresh = malloc((d->cap_fresh = 65536) * sizeof(*d->fresh))) == NULL) {
 		otw_det_destroy(d);
 		return -ENOMEM;
@@ -197,32 +221,96 @@ void otw_det_destroy(struct otw_det *d)
 	hmap_free(&d->facts);
 	free(d->alerts);
 	free(d->fresh);
+	free(d->ring);
+	otw_ioc_free(d->ioc);
+	otw_rate_destroy(d->rate);
 	free(d);
 }
 
 void otw_det_end_learning(struct otw_det *d)
 {
-	d->forced_end = true;
+	d->mode = OTW_LEARNMODE_OFF;
+}
+
+void otw_det_set_learning(struct otw_det *d, enum otw_learn_mode mode,
+			  const struct otw_cidr *scopes, unsigned n)
+{
+	d->mode = (uint8_t)mode;
+	d->n_scopes = n < OTW_DET_SCOPES_MAX ? n : OTW_DET_SCOPES_MAX;
+	if (d->n_scopes)
+		memcpy(d->scopes, scopes, d->n_scopes * sizeof(*scopes));
+}
+
+bool otw_det_take_auto_end(struct otw_det *d, uint64_t *at_ns, uint32_t *recent)
+{
+	if (!d->auto_end_pending)
+		return false;
+	d->auto_end_pending = false;
+	*at_ns = d->ended_ns;
+	*recent = d->flat_recent;
+	return true;
 }
 
 bool otw_det_learning(const struct otw_det *d)
 {
-	return !d->forced_end &&
-	       (d->t0 == 0 || d->conf.learn_ns == 0 || d->now < d->t0 + d->conf.learn_ns);
+	if (d->mode != OTW_LEARNMODE_AUTO)
+		return d->mode == OTW_LEARNMODE_ON;
+	if (d->conf.learn_ns == 0 || d->t0 == 0)
+		return true;
+	return d->ended_ns ? d->now < d->ended_ns : true;
 }
 
-/* Is an event of packet time ts inside the learning period? */
-static bool learning_at(struct otw_det *d, uint64_t ts)
+/* New entries learned by the rule within the last tenth of the period
+ * before ts: the ring holds the times of the last flat_max+1 of them, so
+ * "at most flat_max" holds iff the oldest one is older than that. */
+static uint32_t flat_recent(const struct otw_det *d, uint64_t ts)
 {
-	if (d->forced_end)
-		return false;
+	uint64_t from = ts - d->conf.learn_ns / 10;
+	uint32_t n = 0, cap = d->conf.flat_max + 1;
+
+	for (uint32_t i = 0; i < d->ring_n && i < cap; i++)
+		n += d->ring[i] >= from;
+	return n;
+}
+
+static bool in_scope(const struct otw_det *d, const struct otw_ip *a, const struct otw_ip *b)
+{
+	for (unsigned i = 0; i < d->n_scopes; i++)
+		if ((a && otw_cidr_match(&d->scopes[i], a)) || (b && otw_cidr_match(&d->scopes[i], b)))
+			return true;
+	return false;
+}
+
+/* Is an event of packet time ts, between a and b (either may be NULL),
+ * learned? Operator modes and scopes first, then the automatic rule. */
+static bool learning_at(struct otw_det *d, uint64_t ts, const struct otw_ip *a,
+			const struct otw_ip *b)
+{
+	d->auto_learning = false;
+	d->ev_ts = ts;
 	if (d->t0 == 0 || (ts != 0 && ts < d->t0))
 		d->t0 = ts;
 	if (ts > d->now)
 		d->now = ts;
+	if (d->mode == OTW_LEARNMODE_ON)
+		return true;
+	if (d->n_scopes && in_scope(d, a, b))
+		return true;
+	if (d->mode == OTW_LEARNMODE_OFF)
+		return false;
 	if (d->conf.learn_ns == 0)
 		return true;
-	return ts < d->t0 + d->conf.learn_ns;
+	if (d->ended_ns)
+		return ts < d->ended_ns;
+	if (ts < d->t0 + d->conf.learn_ns ||
+	    (d->conf.flat && flat_recent(d, ts) > d->conf.flat_max)) {
+		d->auto_learning = true;
+		return true;
+	}
+	d->ended_ns = d->conf.flat ? ts : d->t0 + d->conf.learn_ns;
+	d->flat_recent = flat_recent(d, ts);
+	d->auto_end_pending = true;
+	return false;
 }
 
 static bool is_private(const struct otw_ip *ip)
@@ -253,6 +341,12 @@ static void raise(struct otw_det *d, unsigned engine, unsigned sev,
 
 	d->st.raised++;
 	d->cause = 0;
+	for (unsigned i = 0; i < d->n_excl; i++)
+		if (otw_excl_match(&d->excl[i], engine, title, src, dst, last > first ? last : first)) {
+			d->excl[i].hits++;
+			d->st.suppressed++;
+			return;
+		}
 	if (hmap_has(&d->alert_ix, k, &v) && *v != 0) {
 		a = &d->alerts[*v - 1];
 		if (a->status == 0 || a->status == 2) { /* open or muted */
@@ -304,6 +398,12 @@ static void learn_key(struct otw_det *d, uint64_t k)
 			d->cap_fresh *= 2;
 		}
 		d->fresh[d->n_fresh++] = k;
+		if (d->auto_learning) {
+			d->ring[d->ring_pos] = d->ev_ts;
+			d->ring_pos = (d->ring_pos + 1) % (d->conf.flat_max + 1);
+			if (d->ring_n <= d->conf.flat_max)
+				d->ring_n++;
+		}
 	} else if (!hmap_has(&d->base, k, NULL)) {
 		d->st.full++;
 	}
@@ -358,7 +458,7 @@ static void arp_claim(struct otw_det *d, const struct otw_ev_device *e, bool lea
 
 static void on_device(struct otw_det *d, const struct otw_ev_device *e)
 {
-	bool learn = learning_at(d, e->ts_ns);
+	bool learn = learning_at(d, e->ts_ns, e->has_ip ? &e->ip : NULL, NULL);
 	struct otw_ip mac;
 	char b[64], m[20], desc[OTW_ALERT_TEXT_MAX];
 
@@ -422,24 +522,80 @@ static void scan_count(struct otw_det *d, const struct otw_ev_conn *c)
 	}
 }
 
+static void volume(struct otw_det *d, const struct otw_ev_conn *c)
+{
+	bool learn = learning_at(d, c->last_ns, &c->src_ip, &c->dst_ip);
+	uint64_t k = key(K_VOL, &c->src_ip, &c->dst_ip, 0), mean, now;
+	char s[64], t[64], desc[OTW_ALERT_TEXT_MAX];
+
+	if (!otw_rate_vol(d->rate, k, learn, c->last_ns, c->bytes, &mean, &now))
+		return;
+	d->cause = k;
+	snprintf(desc, sizeof(desc),
+		 "Traffic from %s to %s reached %" PRIu64 " bytes in a minute; it averaged %" PRIu64
+		 " bytes a minute before.",
+		 otw_ip_str(&c->src_ip, s, sizeof(s)), otw_ip_str(&c->dst_ip, t, sizeof(t)), now, mean);
+	raise(d, OTW_ENG_ANOMALY, OTW_SEV_MEDIUM, &c->src_ip, &c->dst_ip, c->app, 0, c->first_ns,
+	      c->last_ns, "Traffic volume spike",
+	      "Find what the client transferred (bulk reads, program uploads and data "
+	      "exfiltration look like this); if it is a planned change, learn it.",
+	      desc);
+}
+
+/* A threat alert from indicator rule r; detail says what matched. */
+static void raise_ioc(struct otw_det *d, const struct otw_ioc_rule *r, const struct otw_ip *src,
+		      const struct otw_ip *dst, uint16_t app, uint64_t first, uint64_t last,
+		      const char *detail)
+{
+	char desc[OTW_ALERT_TEXT_MAX];
+
+	if (hmap_has(&d->base, key(K_THREAT_OK, src, dst, hbytes(0, r->id, strlen(r->id))), NULL))
+		return; /* an operator learned it for this pair */
+	d->cause = key(K_THREAT_OK, src, dst, hbytes(0, r->id, strlen(r->id)));
+	if (snprintf(desc, sizeof(desc), "%s [%s] %s", detail, r->id, r->desc) >= (int)sizeof(desc))
+		desc[sizeof(desc) - 2] = '.'; /* cut: still a sentence end */
+	raise(d, OTW_ENG_THREAT, r->severity, src, dst, app, 0, first, last, r->title, r->advice,
+	      desc);
+}
+
+static void threat_conn(struct otw_det *d, const struct otw_ev_conn *c)
+{
+	const struct otw_ioc_rule *r;
+	char s[64], t[64], detail[200];
+
+	if (d->ioc == NULL)
+		return;
+	otw_ip_str(&c->src_ip, s, sizeof(s));
+	otw_ip_str(&c->dst_ip, t, sizeof(t));
+	if ((r = otw_ioc_port(d->ioc, c->l4, c->dst_port)) != NULL) {
+		if (snprintf(detail, sizeof(detail), "%s sent %s port %u traffic to %s.", s,
+			     c->l4 == 17 ? "UDP" : "TCP", c->dst_port, t) < 0)
+			detail[0] = '\0';
+		raise_ioc(d, r, &c->src_ip, &c->dst_ip, c->app, c->first_ns, c->last_ns, detail);
+	}
+	if ((r = otw_ioc_ip(d->ioc, &c->dst_ip)) != NULL ||
+	    (r = otw_ioc_ip(d->ioc, &c->src_ip)) != NULL) {
+		if (snprintf(detail, sizeof(detail), "Connection %s -> %s (port %u) involves a listed address.",
+			     s, t, c->dst_port) < 0)
+			detail[0] = '\0';
+		raise_ioc(d, r, &c->src_ip, &c->dst_ip, c->app, c->first_ns, c->last_ns, detail);
+	}
+}
+
 static void on_conn(struct otw_det *d, const struct otw_ev_conn *c)
 {
-	bool learn = learning_at(d, c->first_ns);
+	bool learn;
 	uint64_t port = (uint64_t)c->l4 << 16 | c->dst_port;
 	char s[64], t[64], desc[OTW_ALERT_TEXT_MAX];
 
+	if (c->bytes != 0) /* by the latest packet's time */
+		volume(d, c);
+	/* the connection itself by its first packet's */
+	learn = learning_at(d, c->first_ns, &c->src_ip, &c->dst_ip);
 	if (!(c->flags & OTW_CONN_NEW))
 		return;
 	scan_count(d, c);
-	if (c->l4 == 17 && c->dst_port == 1502 &&
-	    !hmap_has(&d->base, key(K_THREAT_OK, &c->src_ip, &c->dst_ip, 1502), NULL) &&
-	    (d->cause = key(K_THREAT_OK, &c->src_ip, &c->dst_ip, 1502)) != 0)
-		raise(d, OTW_ENG_THREAT, OTW_SEV_HIGH, &c->src_ip, &c->dst_ip, c->app, 0,
-		      c->first_ns, c->last_ns, "TriStation protocol traffic (TRITON target)",
-		      "TriStation (UDP 1502) programs Triconex safety controllers and was the "
-		      "channel of the TRITON/TRISIS malware: confirm this is a known engineering "
-		      "workstation and that the controller's key switch is in RUN.",
-		      "UDP 1502 (TriStation) traffic to a safety instrumented system controller.");
+	threat_conn(d, c);
 	if (!is_private(&c->dst_ip) &&
 	    deviates(d, learn, key(K_INET, &c->src_ip, &c->dst_ip, 0))) {
 		d->cause = key(K_INET, &c->src_ip, &c->dst_ip, 0);
@@ -470,20 +626,28 @@ static void on_conn(struct otw_det *d, const struct otw_ev_conn *c)
 
 static void on_op(struct otw_det *d, const struct otw_ev_op *o)
 {
-	bool learn = learning_at(d, o->first_ns);
+	bool learn = learning_at(d, o->first_ns, &o->src_ip, &o->dst_ip);
 	const char *cat, *name = otw_op_name(o->app, o->func, &cat);
 	char s[64], t[64], fn[48], desc[OTW_ALERT_TEXT_MAX];
 	bool new_client, new_func, new_cat;
 
-	otw_ip_str(&o->src_ip, s, sizeof(s));
-	otw_ip_str(&o->dst_ip, t, sizeof(t));
-	if (name)
-		snprintf(fn, sizeof(fn), "%s", name);
-	else
-		snprintf(fn, sizeof(fn), "function %u", o->func);
+	bool named = false; /* texts are made only for an alert */
+#define NAMES()                                                                   \
+	do {                                                                      \
+		if (!named) {                                                     \
+			otw_ip_str(&o->src_ip, s, sizeof(s));                     \
+			otw_ip_str(&o->dst_ip, t, sizeof(t));                     \
+			if (name)                                                 \
+				snprintf(fn, sizeof(fn), "%s", name);             \
+			else                                                      \
+				snprintf(fn, sizeof(fn), "function %u", o->func); \
+			named = true;                                             \
+		}                                                                 \
+	} while (0)
 	if (o->exceptions >= d->conf.exc_burst && o->exceptions * 2 > o->responses &&
 	    !hmap_has(&d->base, key(K_EXC_OK, &o->src_ip, &o->dst_ip, (uint64_t)o->app << 16 | o->func), NULL)) {
 		d->cause = key(K_EXC_OK, &o->src_ip, &o->dst_ip, (uint64_t)o->app << 16 | o->func);
+		NAMES();
 		snprintf(desc, sizeof(desc), "%s answered %u of %u %s %s requests from %s with errors.",
 			 t, o->exceptions, o->responses, otw_app_name(o->app), fn, s);
 		raise(d, OTW_ENG_PROTOCOL, OTW_SEV_MEDIUM, &o->src_ip, &o->dst_ip, o->app, o->func,
@@ -493,11 +657,48 @@ static void on_op(struct otw_det *d, const struct otw_ev_op *o)
 	}
 	if (o->count == 0)
 		return; /* responses only: the request side decides */
+	if (d->ioc != NULL) {
+		/* while learning every master is new: only operational events
+		 * count as coming from an unknown one */
+		bool known = learn || hmap_has(&d->base, key(K_MASTER, &o->src_ip, &o->dst_ip, o->app), NULL);
+		const struct otw_ioc_rule *r = otw_ioc_seq_op(d->ioc, o, known);
+		if (r != NULL) {
+			char detail[240];
+			char many[48] = "";
+			if (r->addrs > 1)
+				snprintf(many, sizeof(many), " on %u or more addresses", r->addrs);
+			NAMES();
+			if (snprintf(detail, sizeof(detail), "%s sent %s %s to %s%s%s.",
+				     s, otw_app_name(o->app), fn, t, many,
+				     r->new_master ? " and is not a learned master of it" : "") < 0)
+				detail[0] = '\0';
+			raise_ioc(d, r, &o->src_ip, &o->dst_ip, o->app, o->first_ns, o->last_ns, detail);
+		}
+	}
+	{
+		uint64_t k = key(K_POLL, &o->src_ip, &o->dst_ip, (uint64_t)o->app << 16 | o->func);
+		uint32_t base, now;
+		if (otw_rate_poll(d->rate, k, learn, o, &base, &now)) {
+			d->cause = k;
+			NAMES();
+			snprintf(desc, sizeof(desc),
+				 "%s polls %s with %s %s every %u.%03u s; it was every %u.%03u s.", s, t,
+				 otw_app_name(o->app), fn, now / 1000000, now / 1000 % 1000,
+				 base / 1000000, base / 1000 % 1000);
+			raise(d, OTW_ENG_ANOMALY, OTW_SEV_MEDIUM, &o->src_ip, &o->dst_ip, o->app, o->func,
+			      o->first_ns, o->last_ns, "Polling period changed",
+			      "A master polling at a new rate was reconfigured or replaced, or another "
+			      "client shares its identity; check the master's configuration and "
+			      "connections. If the change is planned, learn it.",
+			      desc);
+		}
+	}
 	if ((strcmp(cat, OTW_CAT_CONTROL) == 0 || strcmp(cat, OTW_CAT_PROGRAM) == 0 ||
 	     strcmp(cat, OTW_CAT_FIRMWARE) == 0) &&
 	    !hmap_has(&d->base, key(K_OPER_OK, &o->src_ip, &o->dst_ip, (uint64_t)o->app << 16 | o->func), NULL)) {
 		d->cause = key(K_OPER_OK, &o->src_ip, &o->dst_ip, (uint64_t)o->app << 16 | o->func);
 		bool prog = strcmp(cat, OTW_CAT_PROGRAM) == 0, fw = strcmp(cat, OTW_CAT_FIRMWARE) == 0;
+		NAMES();
 		snprintf(desc, sizeof(desc), "%s sent %s %s (%s) to %s, %u time%s.", s,
 			 otw_app_name(o->app), fn, cat, t, o->count, o->count == 1 ? "" : "s");
 		raise(d, OTW_ENG_OPERATIONAL, learn ? OTW_SEV_MEDIUM : OTW_SEV_HIGH, &o->src_ip, &o->dst_ip,
@@ -515,12 +716,14 @@ static void on_op(struct otw_det *d, const struct otw_ev_op *o)
 					 hbytes(o->app, cat, strlen(cat))));
 	if (learn) {
 		(void)deviates(d, true, key(K_SRVAPP, &o->dst_ip, NULL, o->app));
+		(void)deviates(d, true, key(K_MASTER, &o->src_ip, &o->dst_ip, o->app));
 		return;
 	}
 	if (new_client) {
 		bool known_server = hmap_has(&d->base, key(K_SRVAPP, &o->dst_ip, NULL, o->app), NULL);
 
 		d->cause = key(K_APPPAIR, &o->src_ip, &o->dst_ip, o->app);
+		NAMES();
 		snprintf(desc, sizeof(desc), "%s sent %s requests (%s) to %s%s.", s,
 			 otw_app_name(o->app), fn, t,
 			 known_server ? ", which had other clients while learning" : "");
@@ -535,6 +738,7 @@ static void on_op(struct otw_det *d, const struct otw_ev_op *o)
 	}
 	if (new_func) {
 		d->cause = key(K_OP, &o->src_ip, &o->dst_ip, (uint64_t)o->app << 16 | o->func);
+		NAMES();
 		snprintf(desc, sizeof(desc), "%s used %s %s (%s) on %s for the first time.", s,
 			 otw_app_name(o->app), fn, cat, t);
 		raise(d, OTW_ENG_POLICY,
@@ -546,21 +750,30 @@ static void on_op(struct otw_det *d, const struct otw_ev_op *o)
 		      "client, since new functions (writes especially) change the process.", desc);
 	}
 }
+#undef NAMES
 
 static void on_attr(struct otw_det *d, const struct otw_ev_attr *a)
 {
-	bool learn = learning_at(d, a->ts_ns);
+	bool learn = learning_at(d, a->ts_ns, a->has_ip ? &a->ip : NULL, NULL);
 	struct otw_ip who;
 	uint64_t k, vh, *v = NULL;
 	char w[64], desc[OTW_ALERT_TEXT_MAX];
 	const char *kn = otw_attr_name(a->key);
 
-	if (a->key != OTW_ATTR_FIRMWARE && a->key != OTW_ATTR_MODEL && a->key != OTW_ATTR_SERIAL)
-		return;
 	if (a->has_ip)
 		who = a->ip;
 	else
 		otw_ip_from_mac(&who, a->mac);
+	if ((a->key == OTW_ATTR_DOMAIN || a->key == OTW_ATTR_HOSTNAME) && d->ioc != NULL) {
+		const struct otw_ioc_rule *r = otw_ioc_domain(d->ioc, a->val, a->len);
+		if (r != NULL) {
+			snprintf(desc, sizeof(desc), "%s reported the name \"%.*s\" (%s).",
+				 otw_ip_str(&who, w, sizeof(w)), a->len, a->val, otw_app_name(a->app));
+			raise_ioc(d, r, &who, NULL, a->app, a->ts_ns, a->ts_ns, desc);
+		}
+	}
+	if (a->key != OTW_ATTR_FIRMWARE && a->key != OTW_ATTR_MODEL && a->key != OTW_ATTR_SERIAL)
+		return;
 	k = key(K_FACT, &who, NULL, (uint64_t)a->key << 16 | a->app);
 	vh = hbytes(7, a->val, a->len) | 1;
 	if (!hmap_add(&d->facts, k, &v) && v != NULL && *v != vh && *v != 0 && !learn) {
@@ -613,8 +826,11 @@ int otw_det_set_status(struct otw_det *d, uint64_t id, uint8_t status)
 		if (a->status == status)
 			return 0;
 		a->status = status;
-		if (status == 3 && a->cause != 0) /* learned */
+		if (status == 3 && a->cause != 0) { /* learned */
+			d->auto_learning = false;
 			learn_key(d, a->cause);
+			otw_rate_accept(d->rate, a->cause);
+		}
 		return 1;
 	}
 	return OTW_ENOTFOUND_DET;
@@ -644,6 +860,36 @@ int otw_det_load_alert(struct otw_det *d, const struct otw_alert *a)
 	return 0;
 }
 
+void otw_det_set_exclusions(struct otw_det *d, const struct otw_excl *rules, unsigned n)
+{
+	struct otw_excl *old = malloc(sizeof(d->excl));
+	unsigned n_old = d->n_excl;
+
+	if (n > OTW_EXCL_MAX)
+		n = OTW_EXCL_MAX;
+	if (old)
+		memcpy(old, d->excl, n_old * sizeof(*old));
+	memcpy(d->excl, rules, n * sizeof(*rules));
+	d->n_excl = n;
+	for (unsigned i = 0; old && i < n; i++)
+		for (unsigned j = 0; j < n_old; j++)
+			if (old[j].id == d->excl[i].id && old[j].hits > d->excl[i].hits)
+				d->excl[i].hits = old[j].hits;
+	free(old);
+}
+
+void otw_det_set_ioc(struct otw_det *d, struct otw_ioc *ioc)
+{
+	otw_ioc_free(d->ioc);
+	d->ioc = ioc;
+}
+
+const struct otw_excl *otw_det_exclusions(const struct otw_det *d, unsigned *n)
+{
+	*n = d->n_excl;
+	return d->excl;
+}
+
 uint64_t otw_det_start_ns(const struct otw_det *d)
 {
 	return d->t0;
@@ -662,7 +908,12 @@ const struct otw_alert *otw_det_alerts(const struct otw_det *d, uint32_t *n)
 
 void otw_det_get_stats(const struct otw_det *d, struct otw_det_stats *out)
 {
+	struct otw_rate_stats r;
+
 	*out = d->st;
+	otw_rate_get_stats(d->rate, &r);
+	out->rate_pairs = r.poll_pairs + r.vol_pairs;
+	out->rate_full = r.full;
 }
 
 const char *otw_engine_name(unsigned e)
@@ -677,7 +928,7 @@ const char *otw_severity_name(unsigned s)
 	return s < 5 ? n[s] : "?";
 }
 
-static void json_str(FILE *f, const char *name, const char *s)
+void otw_json_field(FILE *f, const char *name, const char *s)
 {
 	fprintf(f, ",\"%s\":\"", name);
 	for (; *s; s++) {
@@ -708,19 +959,19 @@ void otw_alert_print_json(FILE *f, const struct otw_alert *a)
 	char b[64];
 
 	fprintf(f, "{\"type\":\"alert\"");
-	json_str(f, "engine", otw_engine_name(a->engine));
-	json_str(f, "severity", otw_severity_name(a->severity));
-	json_str(f, "title", a->title);
+	otw_json_field(f, "engine", otw_engine_name(a->engine));
+	otw_json_field(f, "severity", otw_severity_name(a->severity));
+	otw_json_field(f, "title", a->title);
 	if (memcmp(&a->src, &zero, sizeof(zero)) != 0)
-		json_str(f, "src_ip", otw_ip_str(&a->src, b, sizeof(b)));
+		otw_json_field(f, "src_ip", otw_ip_str(&a->src, b, sizeof(b)));
 	if (memcmp(&a->dst, &zero, sizeof(zero)) != 0)
-		json_str(f, "dst_ip", otw_ip_str(&a->dst, b, sizeof(b)));
+		otw_json_field(f, "dst_ip", otw_ip_str(&a->dst, b, sizeof(b)));
 	if (a->app)
-		json_str(f, "app", otw_app_name(a->app));
+		otw_json_field(f, "app", otw_app_name(a->app));
 	fprintf(f, ",\"count\":%u", a->count);
 	json_time(f, "first_seen", a->first_ns);
 	json_time(f, "last_seen", a->last_ns);
-	json_str(f, "description", a->desc);
-	json_str(f, "recommendation", a->advice);
+	otw_json_field(f, "description", a->desc);
+	otw_json_field(f, "recommendation", a->advice);
 	fputs("}\n", f);
 }

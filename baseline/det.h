@@ -15,6 +15,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cidr.h"
+#include "excl.h"
+#include "ioc.h"
 #include "otw_ev-t.h"
 
 enum otw_engine_kind {
@@ -60,6 +63,23 @@ struct otw_det_conf {
 	uint32_t scan_hosts;    /* distinct hosts from one source in a window */
 	uint32_t exc_burst;     /* exception responses in one op event */
 	uint32_t max_entries;   /* baseline capacity (entries per set) */
+	/* Automatic end of learning: at the first event at or after
+	 * t0 + learn_ns once at most flat_max new baseline entries were
+	 * learned in the last tenth of the period (packet time). flat = false:
+	 * the period alone decides (analyze --learn-seconds, exact cut). */
+	bool flat;
+	uint32_t flat_max;      /* <= OTW_DET_FLAT_MAX */
+	uint32_t rate_pairs;    /* timing/volume records per table (rate.h) */
+};
+
+#define OTW_DET_FLAT_MAX 4096
+#define OTW_DET_SCOPES_MAX 64
+
+/* Operator's learning control (otwatch learning, settings "learning.*"). */
+enum otw_learn_mode {
+	OTW_LEARNMODE_AUTO = 0, /* the period and flattening rule (default) */
+	OTW_LEARNMODE_ON = 1,   /* learn everything until switched off */
+	OTW_LEARNMODE_OFF = 2,  /* operational; scopes still learn */
 };
 
 struct otw_det;
@@ -74,6 +94,23 @@ void otw_det_apply(struct otw_det *det, const struct otw_ev *ev);
 /* End learning now (an operator's command); events after it are checked. */
 void otw_det_end_learning(struct otw_det *det);
 bool otw_det_learning(const struct otw_det *det);
+/* Global mode plus scopes: events touching a scope (either address) are
+ * learned whatever the global mode (at most OTW_DET_SCOPES_MAX kept). */
+void otw_det_set_learning(struct otw_det *det, enum otw_learn_mode mode,
+			  const struct otw_cidr *scopes, unsigned n);
+/* true once after the automatic rule ended learning; *at_ns = packet
+ * time it ended, *recent = new entries in the last tenth of the period. */
+bool otw_det_take_auto_end(struct otw_det *det, uint64_t *at_ns, uint32_t *recent);
+
+/* Exclusion rules checked before an alert is raised (copied; at most
+ * OTW_EXCL_MAX). A rule keeps its hits across a reload when its id stays;
+ * the caller's hits are taken for new ids (restored from the store). */
+void otw_det_set_exclusions(struct otw_det *det, const struct otw_excl *rules, unsigned n);
+const struct otw_excl *otw_det_exclusions(const struct otw_det *det, unsigned *n);
+
+/* Indicator rules of the threat engine; det takes ownership (and frees
+ * the previous set). NULL: no indicator rules. */
+void otw_det_set_ioc(struct otw_det *det, struct otw_ioc *ioc);
 
 /* Alerts raised so far, in order of first raise; *n gets the count. */
 const struct otw_alert *otw_det_alerts(const struct otw_det *det, uint32_t *n);
@@ -102,11 +139,16 @@ struct otw_det_stats {
 	uint64_t checked;       /* events checked in operational mode */
 	uint64_t raised;        /* alert occurrences before dedup */
 	uint64_t full;          /* entries not learned: baseline full */
+	uint64_t suppressed;    /* alerts an exclusion rule swallowed */
+	uint64_t rate_pairs;    /* pairs with a timing or volume baseline */
+	uint64_t rate_full;     /* lookups refused: timing/volume tables full */
 };
 void otw_det_get_stats(const struct otw_det *det, struct otw_det_stats *out);
 
 const char *otw_engine_name(unsigned engine);
 const char *otw_severity_name(unsigned sev);
+/* Writes ,"name":"s" with s escaped for JSON. */
+void otw_json_field(FILE *f, const char *name, const char *s);
 /* One {"type":"alert",...} JSON line. */
 void otw_alert_print_json(FILE *f, const struct otw_alert *a);
 

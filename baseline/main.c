@@ -24,6 +24,8 @@
 #include <nng/nng.h>
 #include <nng/protocol/pipeline0/pull.h>
 
+#include "audit.h"
+#include "ctl.h"
 #include "detstore.h"
 #include "evidq.h"
 #include "fwd.h"
@@ -34,6 +36,7 @@
 #include "otw_evcodec.h"
 #include "otw_ipc-t.h"
 #include "otw_log.h"
+#include "setting.h"
 #include "store.h"
 
 #define STATS_MS 5000
@@ -49,7 +52,9 @@ struct opts {
 	unsigned commit_events;
 	size_t map_mb;
 	uint64_t learn_s;       /* learning period (packet time) */
+	int learn_flat;         /* flattening rule: max new entries, -1 off */
 	const char *syslog;     /* forward new alerts to HOST:PORT (UDP) */
+	const char *rules;      /* indicator rule file */
 };
 
 struct worker {
@@ -90,14 +95,43 @@ struct bl {
 	uint64_t pending;       /* events applied since the last commit */
 	uint64_t commits;       /* this run */
 	uint64_t run_events;    /* this run */
+	struct otw_ctl_learning learning; /* as last applied */
+	struct otw_excl excl[OTW_EXCL_MAX]; /* as last applied (hits aside) */
+	unsigned n_excl;
+	uint64_t excl_hits;     /* sum stored by the last commit */
+	uint64_t rules_gen;     /* rules.reload as last seen */
+	bool auto_end;          /* record the automatic end in the next commit */
+	uint64_t auto_end_ns;
+	uint32_t auto_end_recent;
 };
 
-static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t stop_flag, reload_flag;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_flag = 1;
+	if (sig == SIGHUP)
+		reload_flag = 1;
+	else
+		stop_flag = 1;
+}
+
+/* (Re)load the indicator rules; a file that fails to parse keeps the
+ * rules in force (logged with its line). */
+static int load_rules(struct bl *b)
+{
+	struct otw_ioc *ioc;
+	const char *err;
+	unsigned line;
+	int rc = otw_ioc_load_file(b->o.rules, &ioc, &line, &err);
+
+	if (rc != 0) {
+		otw_log(LOG_ERR, "event=rules_failed file=%s line=%u err=\"%s\"", b->o.rules, line,
+			rc == -EINVAL ? err : otw_strerror(rc));
+		return rc;
+	}
+	otw_log(LOG_NOTICE, "event=rules_loaded file=%s rules=%u", b->o.rules, otw_ioc_count(ioc));
+	otw_det_set_ioc(b->det, ioc);
+	return 0;
 }
 
 static uint64_t now_ms(void)
@@ -115,11 +149,16 @@ static void usage(FILE *f)
 		"  --commit-events N    or after N events (default 4096)\n"
 		"  --learn-seconds S    learning mode for the first S seconds of traffic\n"
 		"                       (packet time; default 14 days; 0: never learn)\n"
+		"  --learn-flat N|off   learning ends after the period only once at most N\n"
+		"                       new baseline entries came in its last tenth\n"
+		"                       (default 20; off: the period alone)\n"
+		"  --rules FILE         threat indicator rules (default %s;\n"
+		"                       reloaded on SIGHUP or `otwatch rules reload`)\n"
 		"  --syslog HOST:PORT   forward each new alert as syslog (RFC 5424) + CEF\n"
 		"                       over UDP\n"
 		"  --map-mb MB          LMDB map size (default %zu)\n"
 		"  -v, --verbose        debug logging\n",
-		OTW_STORE_DIR_DEFAULT, OTW_EV_URL_DEFAULT,
+		OTW_STORE_DIR_DEFAULT, OTW_EV_URL_DEFAULT, otw_ioc_default_path(),
 		OTW_STORE_MAP_DEFAULT >> 20);
 }
 
@@ -134,6 +173,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "map-mb", required_argument, NULL, 'M' },
 		{ "learn-seconds", required_argument, NULL, 'L' },
 		{ "syslog", required_argument, NULL, 'Y' },
+		{ "learn-flat", required_argument, NULL, 'F' },
+		{ "rules", required_argument, NULL, 'R' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -146,6 +187,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->commit_ms = 100;
 	o->commit_events = 4096;
 	o->learn_s = 14ull * 86400;
+	o->learn_flat = 20;
+	o->rules = otw_ioc_default_path();
 	o->map_mb = OTW_STORE_MAP_DEFAULT >> 20;
 	while ((ch = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
 		switch (ch) {
@@ -172,6 +215,17 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			if (otw_parse_u64(optarg, 0, 10ull * 365 * 86400, &v) != 0)
 				goto bad;
 			o->learn_s = v;
+			break;
+		case 'R':
+			o->rules = optarg;
+			break;
+		case 'F':
+			if (strcmp(optarg, "off") == 0)
+				o->learn_flat = -1;
+			else if (otw_parse_u64(optarg, 0, OTW_DET_FLAT_MAX, &v) == 0)
+				o->learn_flat = (int)v;
+			else
+				goto bad;
 			break;
 		case 'M':
 			if (otw_parse_u64(optarg, 1, SIZE_MAX >> 20, &v) != 0)
@@ -280,6 +334,37 @@ static void send_fwd(struct bl *b)
 	b->n_out = 0;
 }
 
+static uint64_t excl_hits(const struct bl *b)
+{
+	unsigned n;
+	const struct otw_excl *r = otw_det_exclusions(b->det, &n);
+	uint64_t sum = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		sum += r[i].hits;
+	return sum;
+}
+
+/* The automatic end of learning, as the operator's "off" would be, by
+ * user "system": survives a restart and shows in the audit log. */
+static int save_auto_end(struct bl *b, struct otw_txn *txn)
+{
+	char v[64], detail[128];
+	int rc;
+
+	snprintf(v, sizeof(v), "%" PRIu64 " %u", b->auto_end_ns, b->auto_end_recent);
+	snprintf(detail, sizeof(detail),
+		 "automatic: period of %" PRIu64 " s over, %u new entries in its last tenth",
+		 b->o.learn_s, b->auto_end_recent);
+	if (b->learning.mode != OTW_LEARNMODE_AUTO)
+		return 0; /* an operator took over meanwhile */
+	if ((rc = otw_store_setting_put(txn, OTW_CTL_LEARN_ENDED, v, strlen(v))) != 0 ||
+	    (rc = otw_ctl_learning_put_mode(txn, OTW_LEARNMODE_OFF)) != 0)
+		return rc;
+	b->learning.mode = OTW_LEARNMODE_OFF;
+	return otw_store_audit_log(txn, "system", "learning.off", "global", detail);
+}
+
 /* One txn: dirty inventory records, worker positions and counters, so a
  * crash never separates the data from the seq that says what it holds. */
 static int commit(struct bl *b)
@@ -291,8 +376,15 @@ static int commit(struct bl *b)
 		return rc;
 	if ((rc = otw_inv_save_dirty(b->inv, txn)) != 0 ||
 	    (rc = otw_detstore_save_cb(b->det, txn,
-				b->fwd || b->evq ? queue_fwd : NULL, b)) != 0)
+				b->fwd || b->evq ? queue_fwd : NULL, b)) != 0 ||
+	    (b->auto_end && (rc = save_auto_end(b, txn)) != 0))
 		goto out_abort;
+	if (excl_hits(b) != b->excl_hits) {
+		unsigned n;
+		const struct otw_excl *r = otw_det_exclusions(b->det, &n);
+		if ((rc = otw_ctl_excl_save_hits(txn, r, n)) != 0)
+			goto out_abort;
+	}
 	for (uint16_t i = 0; i < OTW_MAX_WORKERS; i++) {
 		if (!b->w[i].dirty)
 			continue;
@@ -314,6 +406,12 @@ static int commit(struct bl *b)
 		b->w[i].dirty = false;
 	b->pending = 0;
 	b->commits++;
+	b->excl_hits = excl_hits(b);
+	if (b->auto_end) {
+		otw_log(LOG_NOTICE, "event=learning_ended at_ns=%" PRIu64 " recent_entries=%u",
+			b->auto_end_ns, b->auto_end_recent);
+		b->auto_end = false;
+	}
 	return 0;
 out_abort:
 	b->n_out = 0;
@@ -367,6 +465,8 @@ static void handle(struct bl *b, nng_msg *msg)
 			otw_log(LOG_ERR, "event=apply_failed err=\"%s\"",
 				otw_strerror(rc));
 	}
+	if (otw_det_take_auto_end(b->det, &b->auto_end_ns, &b->auto_end_recent))
+		b->auto_end = true;
 	b->c.events += h.count;
 	b->c.batches++;
 	b->pending += h.count;
@@ -425,15 +525,67 @@ fail:
 	return OTW_EIPC;
 }
 
+/* Learning mode changes (otwatch learning): applied when they differ. */
+static int sync_learning(struct bl *b, struct otw_txn *txn)
+{
+	struct otw_ctl_learning l;
+	int rc;
+
+	if ((rc = otw_ctl_learning_get(txn, &l)) != 0)
+		return rc;
+	if (memcmp(&l, &b->learning, sizeof(l)) == 0)
+		return 0;
+	b->learning = l;
+	otw_det_set_learning(b->det, l.mode, l.scopes, l.n);
+	otw_log(LOG_NOTICE, "event=learning_mode mode=%s scopes=%u", otw_learn_mode_name(l.mode), l.n);
+	return 0;
+}
+
+/* Exclusion rules (otwatch exclusions): reloaded when they differ. */
+static int sync_exclusions(struct bl *b, struct otw_txn *txn)
+{
+	static struct otw_excl r[OTW_EXCL_MAX];
+	unsigned n, bad;
+	bool same;
+	int rc;
+
+	if ((rc = otw_ctl_excl_get(txn, r, OTW_EXCL_MAX, &n, &bad)) != 0)
+		return rc;
+	same = n == b->n_excl;
+	for (unsigned i = 0; same && i < n; i++) {
+		struct otw_excl x = r[i], y = b->excl[i];
+		x.hits = y.hits = 0;
+		same = memcmp(&x, &y, sizeof(x)) == 0;
+	}
+	if (same)
+		return 0;
+	memcpy(b->excl, r, n * sizeof(*r));
+	b->n_excl = n;
+	otw_det_set_exclusions(b->det, r, n);
+	b->excl_hits = excl_hits(b);
+	otw_log(LOG_NOTICE, "event=exclusions rules=%u unreadable=%u", n, bad);
+	return 0;
+}
+
 /* Alert actions operators took in the console (close, mute, learn). */
 static void sync_status(struct bl *b)
 {
 	struct otw_txn *txn;
+	uint64_t gen;
 	int rc;
 
 	if ((rc = otw_store_txn_begin(b->st, false, &txn)) != 0)
 		return;
 	rc = otw_detstore_sync_status(b->det, txn);
+	if (rc == 0)
+		rc = sync_learning(b, txn);
+	if (rc == 0)
+		rc = sync_exclusions(b, txn);
+	if (rc == 0 && (rc = otw_ctl_rules_gen(txn, &gen)) == 0 && gen != b->rules_gen) {
+		if (b->rules_gen != 0 || gen != 0)
+			reload_flag = 1;
+		b->rules_gen = gen;
+	}
 	otw_store_txn_abort(txn);
 	if (rc != 0)
 		otw_log(LOG_WARNING, "event=status_sync_failed err=\"%s\"", otw_strerror(rc));
@@ -474,6 +626,10 @@ static int run(struct bl *b)
 					otw_strerror(rc));
 			next_sync = t + SYNC_MS;
 		}
+		if (reload_flag) {
+			reload_flag = 0;
+			(void)load_rules(b);
+		}
 		if (t >= next_stats) {
 			log_stats(b, "stats", t - stats_t,
 				  b->run_events - stats_ev);
@@ -506,6 +662,7 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 
 	if ((rc = otw_store_open(b.o.store, b.o.map_mb << 20, 0, &b.st)) != 0) {
 		otw_log(LOG_ERR, "event=store_open_failed dir=%s err=\"%s\"",
@@ -516,6 +673,8 @@ int main(int argc, char **argv)
 		struct otw_det_conf dc;
 		otw_det_conf_default(&dc);
 		dc.learn_ns = b.o.learn_s ? b.o.learn_s * 1000000000ull : 1;
+		dc.flat = b.o.learn_flat >= 0;
+		dc.flat_max = dc.flat ? (uint32_t)b.o.learn_flat : 0;
 		if ((rc = otw_det_create(&dc, &b.det)) != 0) {
 			otw_log(LOG_ERR, "event=det_failed err=\"%s\"", otw_strerror(rc));
 			return 1;
@@ -535,6 +694,10 @@ int main(int argc, char **argv)
 			b.o.store, otw_strerror(rc));
 		goto out_store;
 	}
+	sync_status(&b); /* learning mode before the first event */
+	reload_flag = 0;
+	if (load_rules(&b) != 0)
+		goto out_store;
 	if ((rc = nng_setup(&b)) != 0)
 		goto out_store;
 	{

@@ -1,5 +1,6 @@
 /* otwatch alerts: list stored alerts and act on them (close, mute, learn,
- * reopen), as the console does; otw-baseline takes the action over. */
+ * reopen, comment), as the console does; otw-baseline takes the action
+ * over. Every action adds an audit entry in the same commit. */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <time.h>
 
 #include "alert.h"
+#include "audit.h"
 #include "cmds.h"
 #include "det.h"
 #include "otw_err.h"
@@ -19,7 +21,9 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: otwatch alerts [list] [--status open|closed|muted|learned|any] [--json] [--store DIR]\n"
-		"       otwatch alerts close|mute|learn|reopen ID [--note TEXT] [--store DIR]\n");
+		"       otwatch alerts close|mute|learn|reopen ID [--note TEXT] [--user NAME] [--store DIR]\n"
+		"       otwatch alerts comment ID --note TEXT [--user NAME] [--store DIR]\n"
+		"  --user NAME   who acts, for the audit log (default $SUDO_USER, then $USER)\n");
 }
 
 struct lst {
@@ -47,9 +51,13 @@ static int print_one(void *arg, const struct otw_store_alert *a)
 	if (l->json)
 		printf("{\"type\":\"alert\",\"id\":%" PRIu64 ",\"engine\":\"%s\",\"severity\":\"%s\","
 		       "\"status\":\"%s\",\"title\":\"%s\",\"src_ip\":\"%s\",\"dst_ip\":\"%s\","
-		       "\"count\":%u,\"last_seen\":\"%sZ\"}\n",
+		       "\"count\":%u,\"last_seen\":\"%sZ\"",
 		       a->id, otw_engine_name(a->engine), otw_severity_name(a->severity),
 		       otw_alert_status_name(a->status), a->title, s, d, a->count, t);
+	if (l->json) {
+		otw_json_field(stdout, "comment", a->note);
+		puts("}");
+	}
 	else
 		printf("%5" PRIu64 " %-11s %-8s %-7s %-46s %-16s %-16s %6u %s\n", a->id,
 		       otw_engine_name(a->engine), otw_severity_name(a->severity),
@@ -63,11 +71,13 @@ int otw_cmd_alerts(int argc, char **argv)
 		{ "store", required_argument, NULL, 's' },
 		{ "status", required_argument, NULL, 'S' },
 		{ "note", required_argument, NULL, 'n' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *dir = OTW_STORE_DIR_DEFAULT, *note = NULL, *sub = "list";
+	static const char *const acts[] = { "reopen", "close", "mute", "learn", "comment" };
+	const char *dir = OTW_STORE_DIR_DEFAULT, *note = NULL, *sub = "list", *user = NULL;
 	struct lst l = { .status = OTW_ALERT_OPEN };
 	struct otw_store *st;
 	struct otw_txn *txn;
@@ -79,6 +89,7 @@ int otw_cmd_alerts(int argc, char **argv)
 		switch (ch) {
 		case 's': dir = optarg; break;
 		case 'n': note = optarg; break;
+		case 'u': user = optarg; break;
 		case 'j': l.json = true; break;
 		case 'S':
 			l.status = strcmp(optarg, "any") == 0 ? -1 : otw_alert_status_parse(optarg);
@@ -94,11 +105,11 @@ int otw_cmd_alerts(int argc, char **argv)
 	if (optind < argc)
 		sub = argv[optind++];
 	if (strcmp(sub, "list") != 0) {
-		static const char *const acts[] = { "reopen", "close", "mute", "learn" };
-		for (int i = 0; i < 4; i++)
+		for (int i = 0; i < 5; i++)
 			if (strcmp(sub, acts[i]) == 0)
 				status = i;
-		if (status < 0 || optind >= argc || (id = strtoull(argv[optind++], NULL, 10)) == 0) {
+		if (status < 0 || optind >= argc || (id = strtoull(argv[optind++], NULL, 10)) == 0 ||
+		    (status == 4 && note == NULL)) {
 			usage(stderr);
 			return 2;
 		}
@@ -119,12 +130,19 @@ int otw_cmd_alerts(int argc, char **argv)
 				printf("%u alert(s)\n", l.n);
 		} else {
 			struct otw_store_alert a;
+			char act[32], obj[32];
 			if ((rc = otw_store_alert_get(txn, id, &a)) == 0) {
-				a.status = (uint8_t)status;
-				a.status_ns = (uint64_t)time(NULL) * 1000000000ull;
+				if (status < 4) { /* comment keeps the status */
+					a.status = (uint8_t)status;
+					a.status_ns = (uint64_t)time(NULL) * 1000000000ull;
+				}
 				if (note)
 					snprintf(a.note, sizeof(a.note), "%s", note);
-				rc = otw_store_alert_put(txn, &a);
+				snprintf(act, sizeof(act), "alert.%s", acts[status]);
+				snprintf(obj, sizeof(obj), "alert:%" PRIu64, id);
+				if ((rc = otw_store_alert_put(txn, &a)) == 0)
+					rc = otw_store_audit_log(txn, otw_cli_user(user), act, obj,
+								 note ? note : "");
 			}
 			if (rc == 0)
 				rc = otw_store_txn_commit(txn);

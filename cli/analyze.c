@@ -12,6 +12,7 @@
 
 #include "cmds.h"
 #include "det.h"
+#include "ctl.h"
 #include "detstore.h"
 #include "engine.h"
 #include "evid.h"
@@ -35,6 +36,8 @@ struct an_opts {
 	bool events;     /* print raw events instead of the inventory */
 	const char *store; /* also save the inventory into this store */
 	double learn_s;    /* >= 0: detect after this much packet time */
+	const char *excl;  /* exclusion rules file */
+	const char *rules; /* indicator rules (default: otw_ioc_default_path) */
 	bool bench;
 	unsigned bench_seconds;
 	uint32_t max_flows;
@@ -431,7 +434,7 @@ static int an_save(struct otw_inv *inv, struct otw_det *det, const char *dir)
 }
 
 /* Add the monitor rules stored in dir to f (`otwatch monitor`). */
-static int an_rules(const char *dir, struct otw_filter *f)
+static int an_monitor_rules(const char *dir, struct otw_filter *f)
 {
 	struct otw_store *st;
 	struct otw_txn *txn;
@@ -452,6 +455,52 @@ static int an_rules(const char *dir, struct otw_filter *f)
 	if (rc != 0)
 		fprintf(stderr, "otwatch analyze: monitor rules of %s: %s\n", dir, otw_strerror(rc));
 	return rc;
+}
+
+/* Exclusion rules: --exclusions FILE, then those of an existing --store. */
+static int an_exclusions(struct otw_det *det, const struct an_opts *o)
+{
+	static struct otw_excl r[OTW_EXCL_MAX];
+	unsigned n = 0, k = 0, line;
+	const char *err;
+	struct otw_store *st;
+	struct otw_txn *txn;
+	int rc;
+
+	if (o->excl != NULL &&
+	    (rc = otw_excl_read_file(o->excl, r, OTW_EXCL_MAX, &n, &line, &err)) != 0) {
+		fprintf(stderr, "otwatch analyze: %s:%u: %s\n", o->excl, line,
+			rc == -EINVAL ? err : otw_strerror(rc));
+		return -1;
+	}
+	if (o->store != NULL && otw_store_open(o->store, 0, OTW_STORE_RDONLY, &st) == 0) {
+		if (otw_store_txn_begin(st, false, &txn) == 0) {
+			if (otw_ctl_excl_get(txn, r + n, OTW_EXCL_MAX - n, &k, NULL) != 0)
+				k = 0;
+			otw_store_txn_abort(txn);
+		}
+		otw_store_close(st);
+	}
+	otw_det_set_exclusions(det, r, n + k);
+	return 0;
+}
+
+static int an_rules(struct otw_det *det, const struct an_opts *o)
+{
+	const char *path = o->rules ? o->rules : otw_ioc_default_path(), *err;
+	struct otw_ioc *ioc;
+	unsigned line;
+	int rc;
+
+	if (strcmp(path, "none") == 0)
+		return 0;
+	if ((rc = otw_ioc_load_file(path, &ioc, &line, &err)) != 0) {
+		fprintf(stderr, "otwatch analyze: %s:%u: %s\n", path, line,
+			rc == -EINVAL ? err : otw_strerror(rc));
+		return -1;
+	}
+	otw_det_set_ioc(det, ioc);
+	return 0;
 }
 
 /* "<dir>/evidence" of "<dir>/evidence/.analyze" (in place: cut at the
@@ -495,6 +544,10 @@ static void an_usage(FILE *f)
 		   "  --monitor-rules DIR  also apply the monitor rules stored in DIR\n"
 		   "  --learn-seconds S  learn the first S seconds of traffic, then alert on\n"
 		   "                     deviations (alert lines; 0: alert on everything)\n"
+		   "  --exclusions FILE  exclusion rules, one a line (docs/detection.md); with\n"
+		   "                     --store, the store's rules apply too\n"
+		   "  --rules FILE       threat indicator rules (default: the installed\n"
+		   "                     otwatch.rules; \"none\" for no rules)\n"
 		   "  --evidence DIR     with --learn-seconds: write each alert's recent\n"
 		   "                     packets as DIR/<n>.pcap (n: its place in the list)\n"
 		   "       otwatch analyze --bench [--seconds N] FILE.pcap\n");
@@ -507,6 +560,8 @@ int otw_cmd_analyze(int argc, char **argv)
 		{ "events", no_argument, 0, 'e' },
 		{ "store", required_argument, 0, 'S' },
 		{ "learn-seconds", required_argument, 0, 'L' },
+		{ "exclusions", required_argument, 0, 'x' },
+		{ "rules", required_argument, 0, 'r' },
 		{ "evidence", required_argument, 0, 'E' },
 		{ "bench", no_argument, 0, 'b' },
 		{ "seconds", required_argument, 0, 's' },
@@ -550,6 +605,12 @@ int otw_cmd_analyze(int argc, char **argv)
 			}
 			break;
 		}
+		case 'x':
+			o.excl = optarg;
+			break;
+		case 'r':
+			o.rules = optarg;
+			break;
 		case 'b':
 			o.bench = true;
 			break;
@@ -575,7 +636,7 @@ int otw_cmd_analyze(int argc, char **argv)
 			}
 			break;
 		case 'M':
-			if (an_rules(optarg, &filter) != 0)
+			if (an_monitor_rules(optarg, &filter) != 0)
 				return 1;
 			break;
 		case 'E':
@@ -612,10 +673,13 @@ int otw_cmd_analyze(int argc, char **argv)
 		otw_det_conf_default(&dc);
 		/* 0 means "learn nothing": detect from the first packet */
 		dc.learn_ns = o.learn_s > 0 ? (uint64_t)(o.learn_s * 1e9) : 1;
+		dc.flat = false; /* an exact cut: reproducible offline runs */
 		if ((rc = otw_det_create(&dc, &sink.det)) != 0) {
 			fprintf(stderr, "otwatch analyze: %s\n", otw_strerror(rc));
 			return 1;
 		}
+		if (an_exclusions(sink.det, &o) != 0 || an_rules(sink.det, &o) != 0)
+			goto out;
 	}
 	if (o.evidence == NULL && o.store != NULL && sink.det != NULL) {
 		/* alert pcaps beside the store, as otw-baseline keeps them:

@@ -18,5 +18,13 @@ int otw_cmd_alerts(int argc, char **argv);    /* cli/alerts.c */
 int otw_cmd_devices(int argc, char **argv);   /* cli/devices.c */
 int otw_cmd_names(int argc, char **argv);     /* cli/names.c */
 int otw_cmd_monitor(int argc, char **argv);   /* cli/monitor.c */
+int otw_cmd_audit(int argc, char **argv);     /* cli/audit.c */
+int otw_cmd_learning(int argc, char **argv);  /* cli/learning.c */
+int otw_cmd_exclusions(int argc, char **argv); /* cli/exclusions.c */
+int otw_cmd_rules(int argc, char **argv);     /* cli/rules.c */
+
+/* cli/change.c: the acting user for the audit log: given (--user), else
+ * $SUDO_USER, else $USER, else "cli". */
+const char *otw_cli_user(const char *given);
 
 #endif

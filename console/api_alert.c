@@ -158,7 +158,7 @@ static void alert_post(struct otw_req *r)
 	struct otw_txn *txn;
 	uint64_t id;
 	int status = -2, rc;
-	char what[64];
+	char what[64], act_name[32];
 
 	if (!parse_id(r->rest, &id)) {
 		otw_reply_error(r, 404, "no such alert");
@@ -195,13 +195,20 @@ static void alert_post(struct otw_req *r)
 	}
 	if (note != NULL)
 		snprintf(a.note, sizeof(a.note), "%s", note->valuestring);
-	if ((rc = otw_store_alert_put(txn, &a)) != 0 || (rc = otw_store_txn_commit(txn)) != 0) {
-		if (rc != 0)
-			otw_reply_error(r, 500, otw_strerror(rc));
+	snprintf(what, sizeof(what), "alert:%llu", (unsigned long long)id);
+	snprintf(act_name, sizeof(act_name), "alert.%s", act->valuestring);
+	/* the audit entry commits with the action or not at all */
+	if ((rc = otw_store_alert_put(txn, &a)) != 0 ||
+	    (rc = otw_audit_log(r, txn, NULL, act_name, what,
+				note != NULL ? note->valuestring : NULL)) != 0) {
+		otw_store_txn_abort(txn);
+		otw_reply_error(r, 500, otw_strerror(rc));
 		return;
 	}
-	snprintf(what, sizeof(what), "alert %llu", (unsigned long long)id);
-	otw_audit(r, act->valuestring, what);
+	if ((rc = otw_store_txn_commit(txn)) != 0) {
+		otw_reply_error(r, 500, otw_strerror(rc));
+		return;
+	}
 	otw_reply_json(r, 200, alert_json(&a));
 }
 

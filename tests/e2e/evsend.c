@@ -6,7 +6,7 @@
  *   - device events 02:00:00:00:00:01/10.0.0.1 (PLC) and
  *     02:00:00:00:00:0a/10.0.0.10 (HMI), ts T0 + g us;
  *   - a new Modbus conn 10.0.0.10:(10000+g) -> 10.0.0.1:502, 1 packet,
- *     100 bytes;
+ *     100 bytes (flagged OTW_CONN_NEW);
  *   - one read_holding_registers op (count 1, response 1);
  *   - with "touch": one more packet/100 bytes on the conn of port 10000.
  * So the store says exactly which batches it holds. Exits 0 when all were
@@ -65,7 +65,8 @@ static uint16_t batch(struct otw_ev *ev, uint32_t g, int touch)
 		e->u.dev.learn = OTW_LEARN_IP;
 		e->u.dev.ts_ns = ts;
 	}
-	conn(&ev[n++], (uint16_t)(10000 + g), ts);
+	conn(&ev[n], (uint16_t)(10000 + g), ts);
+	ev[n++].u.conn.flags |= OTW_CONN_NEW; /* a flow of its own */
 	memset(&ev[n], 0, sizeof(ev[n]));
 	ev[n].kind = OTW_EV_OP;
 	ev[n].u.op.src_ip = ip4(10, 0, 0, 10);

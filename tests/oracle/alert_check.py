@@ -9,7 +9,8 @@ every alert involves the attacker, or is a real deviation of normal traffic
 from what was learned (a function first used after learning ended).
 The DNP3 cold restart, S7 PLC STOP and BACnet reinitializeDevice steps must
 raise an operational alert, the IEC-104 command from a new master a policy
-one, each from the attacker to the server the truth's "ops" name.
+one and a threat one (OTW-INDUSTROYER-2 of deploy/ioc/otwatch.rules),
+each from the attacker to the server the truth's "ops" name.
 Each truth step also lists the alerts otwatch raises for it (engine, exact
 title, app, source = the attacker's IP or, for L2 protocols and ARP, its
 MAC, destination): every one must be there (EtherNet/IP stop and tag write,
@@ -69,6 +70,8 @@ def main():
             ("s7_plc_stop", "s7comm", 0x29, "operational", "S7 PLC STOP"),
             ("iec104_command_new_master", "iec104", 45, "policy",
              "IEC-104 command from a new master"),
+            ("iec104_command_new_master", "iec104", 45, "threat",
+             "IEC-104 command from a host that is not a learned master (rule file)"),
             ("bacnet_reinitialize", "bacnet", 20, "operational",
              "BACnet reinitializeDevice")):
         if step not in steps:

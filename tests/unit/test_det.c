@@ -1,5 +1,6 @@
 /* Learning mode, engines, dedup, and the detector's state surviving a
  * restart through a real LMDB store. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -160,6 +161,99 @@ static void learned_traffic_is_quiet_deviations_alert(void **s)
 	otw_det_destroy(d);
 }
 
+static void learning_ends_after_period_once_flat(void **s)
+{
+	struct otw_det_conf c;
+	struct otw_det *d;
+	uint64_t at;
+	uint32_t recent, n;
+	(void)s;
+	otw_det_conf_default(&c);
+	c.learn_ns = S(100);
+	c.max_entries = 4096;
+	c.flat = true;
+	c.flat_max = 2;
+	assert_int_equal(otw_det_create(&c, &d), 0);
+	feed(d, conn(21, 11, 502, S(1)));
+	for (uint16_t p = 1; p <= 5; p++)     /* still busy in the last tenth */
+		feed(d, conn(21, 11, (uint16_t)(600 + p), S(92 + p)));
+	feed(d, conn(21, 11, 700, S(101)));   /* period over, not flat: learned */
+	assert_true(otw_det_learning(d));
+	assert_false(otw_det_take_auto_end(d, &at, &recent));
+	otw_det_alerts(d, &n);
+	assert_int_equal(n, 0);
+	feed(d, conn(21, 11, 502, S(106)));   /* 4 of 6 new ones in (96,106] */
+	assert_true(otw_det_learning(d));
+	feed(d, conn(21, 11, 502, S(112)));   /* only 700 at 101 in (102,112]... */
+	assert_true(otw_det_learning(d) == false);
+	assert_true(otw_det_take_auto_end(d, &at, &recent));
+	assert_int_equal(at, S(112));
+	assert_true(recent <= 2);
+	assert_false(otw_det_take_auto_end(d, &at, &recent)); /* once */
+	feed(d, conn(21, 11, 701, S(113)));
+	otw_det_alerts(d, &n);
+	assert_int_equal(n, 1);
+	otw_det_destroy(d);
+}
+
+static void learning_scopes_and_operator_modes(void **s)
+{
+	struct otw_det *d = mk();
+	struct otw_cidr sc;
+	uint32_t n, c;
+	(void)s;
+	learn_normal(d);
+	otw_det_end_learning(d);
+	assert_false(otw_det_learning(d));
+	assert_int_equal(otw_cidr_parse("10.0.0.64/26", &sc), 0);
+	otw_det_set_learning(d, OTW_LEARNMODE_OFF, &sc, 1);
+	feed(d, conn(66, 12, 102, S(10)));    /* touches the scope: learned */
+	feed(d, conn(21, 66, 103, S(11)));    /* either side counts */
+	otw_det_alerts(d, &n);
+	assert_int_equal(n, 0);
+	feed(d, conn(21, 13, 104, S(12)));    /* outside: operational */
+	assert_non_null(find(d, "New connection", &c));
+	otw_det_set_learning(d, OTW_LEARNMODE_OFF, NULL, 0);
+	feed(d, conn(66, 12, 102, S(13)));    /* learned while scoped: quiet */
+	feed(d, conn(66, 12, 105, S(14)));    /* new: alerts now */
+	otw_det_alerts(d, &n);
+	assert_int_equal(n, 2);
+	otw_det_set_learning(d, OTW_LEARNMODE_ON, NULL, 0);
+	assert_true(otw_det_learning(d));
+	feed(d, conn(30, 31, 106, S(15)));
+	otw_det_alerts(d, &n);
+	assert_int_equal(n, 2);
+	otw_det_destroy(d);
+}
+
+static void cidr_parse_match_edges(void **s)
+{
+	struct otw_cidr c;
+	struct otw_ip a = ip4(5), b = ip4(5);
+	char buf[64];
+	(void)s;
+	b.b[14] = 1; /* 10.0.1.5 */
+	assert_int_equal(otw_cidr_parse("10.0.0.0/24", &c), 0);
+	assert_true(otw_cidr_match(&c, &a));
+	assert_false(otw_cidr_match(&c, &b));
+	assert_string_equal(otw_cidr_str(&c, buf, sizeof(buf)), "10.0.0.0/24");
+	assert_int_equal(otw_cidr_parse("10.0.0.7/23", &c), 0); /* host bits cleared */
+	assert_true(otw_cidr_match(&c, &b));
+	assert_string_equal(otw_cidr_str(&c, buf, sizeof(buf)), "10.0.0.0/23");
+	assert_int_equal(otw_cidr_parse("10.0.0.5", &c), 0);
+	assert_true(otw_cidr_match(&c, &a));
+	assert_false(otw_cidr_match(&c, &b));
+	assert_string_equal(otw_cidr_str(&c, buf, sizeof(buf)), "10.0.0.5");
+	assert_int_equal(otw_cidr_parse("0.0.0.0/0", &c), 0);
+	assert_true(otw_cidr_match(&c, &b));
+	assert_int_equal(otw_cidr_parse("fd00::/8", &c), 0);
+	assert_false(otw_cidr_match(&c, &a)); /* v4 is not in a v6 prefix */
+	assert_int_equal(otw_cidr_parse("10.0.0.0/33", &c), -EINVAL);
+	assert_int_equal(otw_cidr_parse("10.0.0/8", &c), -EINVAL);
+	assert_int_equal(otw_cidr_parse("", &c), -EINVAL);
+	assert_int_equal(otw_cidr_parse("/8", &c), -EINVAL);
+}
+
 static void scans_below_threshold_or_across_windows_are_quiet(void **s)
 {
 	struct otw_det *d = mk();
@@ -292,6 +386,9 @@ int main(void)
 		cmocka_unit_test(learned_traffic_is_quiet_deviations_alert),
 		cmocka_unit_test(arp_conflict),
 		cmocka_unit_test(scans_below_threshold_or_across_windows_are_quiet),
+		cmocka_unit_test(learning_ends_after_period_once_flat),
+		cmocka_unit_test(learning_scopes_and_operator_modes),
+		cmocka_unit_test(cidr_parse_match_edges),
 		cmocka_unit_test(state_survives_restart_and_keeps_operator_status),
 	};
 	return cmocka_run_group_tests(t, NULL, NULL);
