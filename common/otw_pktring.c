@@ -14,7 +14,7 @@ struct slot {
 	uint16_t pad;
 	uint8_t data[OTW_PKTRING_SNAP];
 };
-_Static_assert(sizeof(struct slot) == 256, "slot size");
+_Static_assert(sizeof(struct slot) == OTW_PKTRING_SNAP + 16, "slot size");
 
 struct otw_pktring {
 	uint32_t mask;
