@@ -764,11 +764,14 @@ static void on_attr(struct otw_det *d, const struct otw_ev_attr *a)
 		who = a->ip;
 	else
 		otw_ip_from_mac(&who, a->mac);
-	if ((a->key == OTW_ATTR_DOMAIN || a->key == OTW_ATTR_HOSTNAME) && d->ioc != NULL) {
+	if ((a->key == OTW_ATTR_DOMAIN || a->key == OTW_ATTR_HOSTNAME ||
+	     a->key == OTW_ATTR_DNS_QUERY) && d->ioc != NULL) {
 		const struct otw_ioc_rule *r = otw_ioc_domain(d->ioc, a->val, a->len);
 		if (r != NULL) {
-			snprintf(desc, sizeof(desc), "%s reported the name \"%.*s\" (%s).",
-				 otw_ip_str(&who, w, sizeof(w)), a->len, a->val, otw_app_name(a->app));
+			snprintf(desc, sizeof(desc), "%s %s the name \"%.*s\" (%s).",
+				 otw_ip_str(&who, w, sizeof(w)),
+				 a->key == OTW_ATTR_DNS_QUERY ? "looked up" : "reported",
+				 a->len, a->val, otw_app_name(a->app));
 			raise_ioc(d, r, &who, NULL, a->app, a->ts_ns, a->ts_ns, desc);
 		}
 	}

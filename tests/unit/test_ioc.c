@@ -224,6 +224,16 @@ static void triton_ip_domain(void **s)
 	at.u.attr.ts_ns = S(2);
 	feed(d, at);
 	assert_int_equal(count_title(d, "Known-bad domain", NULL), 1);
+	/* a name another host looks up (dns.c's dns_query facts) */
+	at.u.attr.ip = ip4(10, 0, 0, 22);
+	at.u.attr.key = OTW_ATTR_DNS_QUERY;
+	at.u.attr.len = (uint8_t)snprintf(at.u.attr.val, sizeof(at.u.attr.val), "c2.malware.example");
+	feed(d, at);
+	assert_int_equal(count_title(d, "Known-bad domain", NULL), 2);
+	at.u.attr.ip = ip4(10, 0, 0, 23);
+	at.u.attr.len = (uint8_t)snprintf(at.u.attr.val, sizeof(at.u.attr.val), "www.example.org");
+	feed(d, at);
+	assert_int_equal(count_title(d, "Known-bad domain", NULL), 2);
 	otw_det_destroy(d);
 }
 
