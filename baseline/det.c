@@ -25,7 +25,14 @@ enum {
 	K_ARP_OWN, K_ARP_SEEN, /* facts map: an IP's ARP owner, its last claim */
 	K_MASTER, /* (client, server, app) learned in learning mode only */
 	K_POLL, K_VOL, /* timing / volume records (rate.c), alert causes */
+	K_ADDR, /* a block of addresses written on (client, server, app, unit, func) */
 };
+
+/* Addresses written are learned in blocks of OTW_DET_ADDR_BLOCK (so a
+ * register map learned in pieces still matches), at most
+ * OTW_DET_ADDR_SPAN blocks per operation record. */
+#define OTW_DET_ADDR_BLOCK 64u
+#define OTW_DET_ADDR_SPAN 64u
 
 /* The owner of an IP may hand it over (re-addressing, a replaced device)
  * once it has been silent this long; before that another claimant is a
@@ -710,6 +717,28 @@ static void on_op(struct otw_det *d, const struct otw_ev_op *o)
 		      "if not, check the controller's state and program against the known good "
 		      "version.", desc);
 	}
+	bool new_range = false;
+	uint32_t out_lo = 0, out_hi = 0;
+	if (strcmp(cat, OTW_CAT_WRITE) == 0 && o->addr_lo != OTW_ADDR_NONE &&
+	    o->addr_hi >= o->addr_lo) {
+		uint32_t b0 = o->addr_lo / OTW_DET_ADDR_BLOCK, b1 = o->addr_hi / OTW_DET_ADDR_BLOCK;
+		if (b1 - b0 >= OTW_DET_ADDR_SPAN)
+			b1 = b0 + OTW_DET_ADDR_SPAN - 1;
+		for (uint32_t b = b0; b <= b1; b++) {
+			uint64_t x = (uint64_t)o->app << 48 | (uint64_t)o->unit << 32 |
+				     (uint64_t)o->func << 16;
+			if (deviates(d, learn, key(K_ADDR, &o->src_ip, &o->dst_ip,
+						   mix64(x) ^ b))) {
+				if (!new_range)
+					out_lo = b;
+				out_hi = b;
+				new_range = true;
+				learn_key(d, key(K_ADDR, &o->src_ip, &o->dst_ip, mix64(x) ^ b));
+			}
+			if (b == UINT32_MAX)
+				break;
+		}
+	}
 	new_client = deviates(d, learn, key(K_APPPAIR, &o->src_ip, &o->dst_ip, o->app));
 	new_func = deviates(d, learn, key(K_OP, &o->src_ip, &o->dst_ip, (uint64_t)o->app << 16 | o->func));
 	new_cat = deviates(d, learn, key(K_CAT, &o->src_ip, &o->dst_ip,
@@ -748,6 +777,21 @@ static void on_op(struct otw_det *d, const struct otw_ev_op *o)
 							       : "New function code",
 		      "If the function is part of a planned change, learn it; otherwise check the "
 		      "client, since new functions (writes especially) change the process.", desc);
+		return;
+	}
+	if (new_range) {
+		/* a known writer of this function, at addresses it never wrote */
+		d->cause = key(K_ADDR, &o->src_ip, &o->dst_ip, (uint64_t)o->app << 16 | o->func);
+		NAMES();
+		snprintf(desc, sizeof(desc),
+			 "%s wrote %s %s (unit %u) to %s at addresses %u-%u, outside the ranges "
+			 "it wrote while learning.", s, otw_app_name(o->app), fn, o->unit, t,
+			 out_lo * OTW_DET_ADDR_BLOCK, out_hi * OTW_DET_ADDR_BLOCK + OTW_DET_ADDR_BLOCK - 1);
+		raise(d, OTW_ENG_POLICY, OTW_SEV_MEDIUM, &o->src_ip, &o->dst_ip, o->app, o->func,
+		      o->first_ns, o->last_ns, "Write to a new address range",
+		      "A master writing registers or points it never wrote before may be "
+		      "reconfigured or misused: check which values changed and why; learn it "
+		      "if the change is planned.", desc);
 	}
 }
 #undef NAMES

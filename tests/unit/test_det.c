@@ -380,11 +380,58 @@ static void state_survives_restart_and_keeps_operator_status(void **s)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Writes are learned by address block (OTW_DET_ADDR_BLOCK = 64): a known
+ * writer inside its learned blocks is quiet, outside them it alerts once;
+ * reads never do. */
+static void write_address_ranges(void **state)
+{
+	struct otw_det *d = mk();
+	struct otw_ev e = op(1, 2, 16, S(10)); /* write_multiple_registers */
+	uint32_t n;
+	const struct otw_alert *a;
+
+	(void)state;
+	e.u.op.unit = 3;
+	e.u.op.addr_lo = 100;
+	e.u.op.addr_hi = 109;
+	feed(d, e);
+	e.u.op.first_ns = e.u.op.last_ns = S(200); /* operational */
+	e.u.op.addr_lo = 70;
+	e.u.op.addr_hi = 120; /* still block 1 (64-127) */
+	feed(d, e);
+	assert_null(find(d, "Write to a new address range", &n));
+	e.u.op.addr_lo = 4000;
+	e.u.op.addr_hi = 4010;
+	feed(d, e);
+	a = find(d, "Write to a new address range", &n);
+	assert_non_null(a);
+	assert_int_equal(n, 1);
+	assert_int_equal(a->engine, OTW_ENG_POLICY);
+	assert_non_null(strstr(a->desc, "3968-4031"));
+	feed(d, e); /* reported once: the block joined the baseline */
+	(void)find(d, "Write to a new address range", &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(find(d, "Write to a new address range", &n)->count, 1);
+	e.u.op.unit = 4; /* another unit is another register map: a repeat
+			    of the pair's alert (dedup on engine, title, ends) */
+	feed(d, e);
+	a = find(d, "Write to a new address range", &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(a->count, 2);
+	e = op(1, 2, 3, S(210)); /* read_holding_registers: no write range */
+	e.u.op.addr_lo = 9000;
+	e.u.op.addr_hi = 9001;
+	feed(d, e);
+	assert_int_equal(find(d, "Write to a new address range", &n)->count, 2);
+	otw_det_destroy(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest t[] = {
 		cmocka_unit_test(learned_traffic_is_quiet_deviations_alert),
 		cmocka_unit_test(arp_conflict),
+		cmocka_unit_test(write_address_ranges),
 		cmocka_unit_test(scans_below_threshold_or_across_windows_are_quiet),
 		cmocka_unit_test(learning_ends_after_period_once_flat),
 		cmocka_unit_test(learning_scopes_and_operator_modes),
