@@ -152,7 +152,9 @@ static int parse_rule(const char *line, struct otw_ioc_rule *r, const char **err
 			*c = (char)tolower((unsigned char)*c);
 		if (!domain_ok(match))
 			return *err = "domain: match=NAME (letters, digits, - _ .)", -EINVAL;
-		snprintf(r->match, sizeof(r->match), "%s", match);
+		if (strlen(match) >= sizeof(r->match))
+			return *err = "domain: match is longer than 127 characters", -EINVAL;
+		memcpy(r->match, match, strlen(match) + 1);
 		break;
 	case OTW_IOC_PORT:
 		if (!port_parse(match, r))
