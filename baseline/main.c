@@ -146,7 +146,7 @@ static void usage(FILE *f)
 		"  --store DIR          LMDB store directory (default %s)\n"
 		"  --events URL         NNG pull URL to listen on (default %s)\n"
 		"  --commit-ms MS       commit at least this often (default 100)\n"
-		"  --commit-events N    or after N events (default 4096)\n"
+		"  --commit-events N    or after N events (default 65536)\n"
 		"  --learn-seconds S    learning mode for the first S seconds of traffic\n"
 		"                       (packet time; default 14 days; 0: never learn)\n"
 		"  --learn-flat N|off   learning ends after the period only once at most N\n"
@@ -185,7 +185,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->store = OTW_STORE_DIR_DEFAULT;
 	o->url = OTW_EV_URL_DEFAULT;
 	o->commit_ms = 100;
-	o->commit_events = 4096;
+	o->commit_events = 65536; /* time decides at normal rates */
 	o->learn_s = 14ull * 86400;
 	o->learn_flat = 20;
 	o->rules = otw_ioc_default_path();

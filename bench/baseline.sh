@@ -9,7 +9,7 @@ tmp=$(mktemp -d /tmp/otw_bench_bl.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/store"
 # one core, as otw-baseline runs; otw-baseline's default group commits
-# (100 ms or 4096 events), then commits by time only
+# (100 ms or 65536 events), then commits by time only
 taskset -c 0 "$BIN" "$tmp/store" --events "$EVENTS"
 mkdir "$tmp/store2"
 echo "--- commits every 100 ms only:"
