@@ -503,29 +503,18 @@ static int an_rules(struct otw_det *det, const struct an_opts *o)
 	return 0;
 }
 
-/* "<dir>/evidence" of "<dir>/evidence/.analyze" (in place: cut at the
- * last '/'; called on a copy). */
-static const char *evdir_of(const char *stage)
-{
-	static char d[4096];
-	char *slash;
-
-	snprintf(d, sizeof(d), "%s", stage);
-	if ((slash = strrchr(d, '/')) != NULL)
-		*slash = '\0';
-	return d;
-}
-
-/* Staged pcaps (by position) take the ids the store gave their alerts. */
-static void an_evidence_ids(const struct otw_det *det, const char *stage)
+/* Staged pcaps (<dir>/.analyze/<position>.pcap) take the ids the store
+ * gave their alerts (<dir>/<id>.pcap). */
+static void an_evidence_ids(const struct otw_det *det, const char *dir,
+			    const char *stage)
 {
 	uint32_t n;
 	const struct otw_alert *a = otw_det_alerts(det, &n);
-	char from[4200], to[4200];
+	char from[4300], to[4300];
 
 	for (uint32_t i = 0; i < n; i++) {
 		snprintf(from, sizeof(from), "%s/%u.pcap", stage, i + 1);
-		snprintf(to, sizeof(to), "%s/%llu.pcap", evdir_of(stage),
+		snprintf(to, sizeof(to), "%s/%llu.pcap", dir,
 			 (unsigned long long)a[i].id);
 		if (a[i].id != 0)
 			(void)rename(from, to);
@@ -657,7 +646,7 @@ int otw_cmd_analyze(int argc, char **argv)
 	if (o.bench)
 		return an_bench(argv[optind], &o);
 
-	static char evstage[4096];
+	static char evfinal[4096], evstage[4200];
 
 	otw_engine_conf_default(&conf);
 	if (o.max_flows)
@@ -684,9 +673,10 @@ int otw_cmd_analyze(int argc, char **argv)
 	if (o.evidence == NULL && o.store != NULL && sink.det != NULL) {
 		/* alert pcaps beside the store, as otw-baseline keeps them:
 		 * staged by position, renamed to their ids once saved */
-		snprintf(evstage, sizeof(evstage), "%s/evidence/.analyze", o.store);
+		snprintf(evfinal, sizeof(evfinal), "%s/evidence", o.store);
+		snprintf(evstage, sizeof(evstage), "%s/.analyze", evfinal);
 		if ((mkdir(o.store, 0750) == -1 && errno != EEXIST) ||
-		    (mkdir(evdir_of(evstage), 0750) == -1 && errno != EEXIST)) {
+		    (mkdir(evfinal, 0750) == -1 && errno != EEXIST)) {
 			fprintf(stderr, "otwatch analyze: %s: %s\n", o.store, strerror(errno));
 			otw_det_destroy(sink.det);
 			return 1;
@@ -734,7 +724,7 @@ int otw_cmd_analyze(int argc, char **argv)
 	if (o.store != NULL && an_save(sink.inv, sink.det, o.store) != 0)
 		goto out;
 	if (evstage[0] != '\0')
-		an_evidence_ids(sink.det, evstage);
+		an_evidence_ids(sink.det, evfinal, evstage);
 	ret = 0;
 out:
 	otw_engine_destroy(eng);

@@ -25,7 +25,7 @@ static void add_time(cJSON *o, const char *name, uint64_t ns)
 	cJSON_AddStringToObject(o, name, b);
 }
 
-static cJSON *alert_json(const struct otw_store_alert *a)
+cJSON *otw_alert_json(const struct otw_store_alert *a)
 {
 	static const struct otw_ip zero;
 	cJSON *o = cJSON_CreateObject();
@@ -72,7 +72,7 @@ static int list_one(void *arg, const struct otw_store_alert *a)
 	    !strcasestr(otw_ip_str(&a->dst, d, sizeof(d)), l->q))
 		return 0;
 	if (l->total++ >= l->offset && l->total <= l->offset + l->limit)
-		cJSON_AddItemToArray(l->items, alert_json(a));
+		cJSON_AddItemToArray(l->items, otw_alert_json(a));
 	return 0;
 }
 
@@ -122,27 +122,37 @@ static bool parse_id(const char *s, uint64_t *id)
 	return *end == '\0';
 }
 
-static void alert_get(struct otw_req *r)
+/* The alert whose id is the text idtxt; replies 404/500 and returns false
+ * when there is none. */
+static bool alert_read(struct otw_req *r, const char *idtxt,
+		       struct otw_store_alert *a)
 {
-	struct otw_store_alert a;
 	struct otw_txn *txn;
 	uint64_t id;
 	int rc;
 
-	if (!parse_id(r->rest, &id)) {
+	if (!parse_id(idtxt, &id)) {
 		otw_reply_error(r, 404, "no such alert");
-		return;
+		return false;
 	}
 	if ((rc = otw_store_txn_begin(r->c->st, false, &txn)) == 0) {
-		rc = otw_store_alert_get(txn, id, &a);
+		rc = otw_store_alert_get(txn, id, a);
 		otw_store_txn_abort(txn);
 	}
 	if (rc != 0) {
 		otw_reply_error(r, rc == OTW_ENOTFOUND ? 404 : 500,
 				rc == OTW_ENOTFOUND ? "no such alert" : otw_strerror(rc));
-		return;
+		return false;
 	}
-	otw_reply_json(r, 200, alert_json(&a));
+	return true;
+}
+
+static void alert_get(struct otw_req *r)
+{
+	struct otw_store_alert a;
+
+	if (alert_read(r, r->rest, &a))
+		otw_reply_json(r, 200, otw_alert_json(&a));
 }
 
 static void alert_post(struct otw_req *r)
@@ -209,59 +219,37 @@ static void alert_post(struct otw_req *r)
 		otw_reply_error(r, 500, otw_strerror(rc));
 		return;
 	}
-	otw_reply_json(r, 200, alert_json(&a));
+	otw_reply_json(r, 200, otw_alert_json(&a));
 }
 
 /* GET /api/v1/alerts/{id}/pcap: the packets behind the alert, written by
  * otw-baseline when it raised it (docs/detection.md, Evidence). */
 static void alert_pcap(struct otw_req *r)
 {
-	char path[4200], hdr[128];
+	char path[4200], hdr[128], idtxt[24];
 	const char *slash = strchr(r->rest, '/');
+	size_t len = slash ? (size_t)(slash - r->rest) : 0;
 	struct otw_store_alert a;
-	struct otw_txn *txn;
-	uint64_t id;
+	char *buf = NULL;
 	FILE *f;
-	char *buf;
 	long n;
-	int rc;
 
 	if (slash == NULL || strcmp(slash, "/pcap") != 0) {
 		otw_reply_error(r, 404, "no such endpoint");
 		return;
 	}
-	{
-		char idtxt[24];
-		size_t len = (size_t)(slash - r->rest);
-		if (len == 0 || len >= sizeof(idtxt)) {
-			otw_reply_error(r, 404, "no such alert");
-			return;
-		}
-		memcpy(idtxt, r->rest, len);
-		idtxt[len] = '\0';
-		if (!parse_id(idtxt, &id)) {
-			otw_reply_error(r, 404, "no such alert");
-			return;
-		}
-	}
-	if ((rc = otw_store_txn_begin(r->c->st, false, &txn)) != 0) {
-		otw_reply_error(r, 500, otw_strerror(rc));
+	if (len >= sizeof(idtxt))
+		len = 0; /* too long for an id: parse_id refuses "" */
+	memcpy(idtxt, r->rest, len);
+	idtxt[len] = '\0';
+	if (!alert_read(r, idtxt, &a))
 		return;
-	}
-	rc = otw_store_alert_get(txn, id, &a);
-	otw_store_txn_abort(txn);
-	if (rc != 0) {
-		otw_reply_error(r, rc == OTW_ENOTFOUND ? 404 : 500,
-				rc == OTW_ENOTFOUND ? "no such alert" : otw_strerror(rc));
-		return;
-	}
 	snprintf(path, sizeof(path), "%s/%llu.pcap", r->c->evidence,
-		 (unsigned long long)id);
+		 (unsigned long long)a.id);
 	if ((f = fopen(path, "rb")) == NULL) {
 		otw_reply_error(r, 404, "no packets were kept for this alert");
 		return;
 	}
-	buf = NULL;
 	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || n > (16 << 20) ||
 	    fseek(f, 0, SEEK_SET) != 0 || (buf = malloc((size_t)n + 1)) == NULL ||
 	    fread(buf, 1, (size_t)n, f) != (size_t)n) {
@@ -273,7 +261,7 @@ static void alert_pcap(struct otw_req *r)
 	fclose(f);
 	snprintf(hdr, sizeof(hdr),
 		 "Content-Disposition: attachment; filename=\"otwatch-alert-%llu.pcap\"\r\n",
-		 (unsigned long long)id);
+		 (unsigned long long)a.id);
 	otw_reply_raw(r->conn, 200, "application/vnd.tcpdump.pcap", hdr, buf, (size_t)n);
 	free(buf);
 }

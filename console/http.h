@@ -40,6 +40,10 @@ struct otw_req {
 
 typedef void (*otw_handler)(struct otw_req *r);
 
+/* An alert as the API shows it (console/api_alert.c); the caller owns it. */
+struct otw_store_alert;
+cJSON *otw_alert_json(const struct otw_store_alert *a);
+
 struct otw_route {
 	const char *method;
 	const char *path;   /* exact; or a prefix when it ends with '/' or with

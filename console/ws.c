@@ -122,24 +122,12 @@ struct news {
 
 static int alert_one(void *arg, const struct otw_store_alert *a)
 {
-	static const struct otw_ip zero;
 	struct news *nw = arg;
-	cJSON *o;
-	char b[64];
 
 	if (a->id <= nw->after || nw->n >= 50)
 		return 1; /* newest first: older ones follow */
 	nw->n++;
-	o = cJSON_CreateObject();
-	cJSON_AddNumberToObject(o, "id", (double)a->id);
-	cJSON_AddStringToObject(o, "severity", otw_severity_name(a->severity));
-	cJSON_AddStringToObject(o, "status", otw_alert_status_name(a->status));
-	cJSON_AddStringToObject(o, "title", a->title);
-	if (memcmp(&a->src, &zero, sizeof(zero)) != 0)
-		cJSON_AddStringToObject(o, "src_ip", otw_ip_str(&a->src, b, sizeof(b)));
-	if (memcmp(&a->dst, &zero, sizeof(zero)) != 0)
-		cJSON_AddStringToObject(o, "dst_ip", otw_ip_str(&a->dst, b, sizeof(b)));
-	cJSON_AddItemToArray(nw->items, o);
+	cJSON_AddItemToArray(nw->items, otw_alert_json(a));
 	return 0;
 }
 
